@@ -1,0 +1,182 @@
+"""The result of one run: a plain object, written as JSON, CSV and figures.
+
+Pinned outputs (see the README):
+
+* ``outcome.json`` — ``agreement``, ``round``, ``deal``, ``utilities``,
+  ``protocol``, ``seed``, ``scenario_sha256``, ``version``, ``benchmarks``
+  (plus extra keys). No timestamps: same inputs, same bytes.
+* ``rounds.csv`` — long format ``round,party,issue,position,...``; party
+  ``text`` holds the tabled text; round 0 = starting positions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.protocols import State
+from sim.scenario import Scenario
+
+__all__ = ["History", "Outcome"]
+
+
+@dataclass(frozen=True)
+class History:
+    """Round-by-round record of one run, in issue units.
+
+    Attributes:
+        text: Text on the table per round, ``(R, I)``.
+        positions: Each party's stated position per round, ``(R, P, I)``.
+        utility: Each party's utility of the text per round, ``(R, P)``.
+        walkaway: Walk-away values per round, ``(R, P)``.
+        aspiration: Aspiration levels per round, ``(R, P)``.
+        accepts: Acceptance per round, ``(R, P)``.
+    """
+
+    text: np.ndarray
+    positions: np.ndarray
+    utility: np.ndarray
+    walkaway: np.ndarray
+    aspiration: np.ndarray
+    accepts: np.ndarray
+
+    @classmethod
+    def from_states(cls, scenario: Scenario, states: list[State], row: int = 0) -> History:
+        """Collect one row of a list of kernel states (round 0 first)."""
+        return cls(
+            text=scenario.to_units(np.array([s.text[row] for s in states]), on_grid=True),
+            positions=scenario.to_units(np.array([s.demands[row] for s in states])),
+            utility=np.array([s.utility[row] for s in states]),
+            walkaway=np.array([s.walkaway[row] for s in states]),
+            aspiration=np.array([s.aspiration[row] for s in states]),
+            accepts=np.array([s.accepts[row] for s in states]),
+        )
+
+    @property
+    def rounds(self) -> int:
+        """Rounds played (the last round index)."""
+        return self.text.shape[0] - 1
+
+
+def _clean(value: float) -> float:
+    """Round away float noise so outputs read well (12 significant digits)."""
+    return float(f"{value:.12g}")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one negotiation produced.
+
+    Attributes:
+        scenario: The scenario run.
+        protocol: Protocol name.
+        seed: Seed of the run.
+        rounds_max: Round limit.
+        agreement: Whether a deal was struck.
+        round: Round of the deal (None without one).
+        end_round: Round the run ended.
+        deal: Agreed value per issue (None without a deal).
+        utilities: Each party's utility at the end: of the deal, or its
+            walk-away value when there is none.
+        walkaways: Each party's walk-away value at the end.
+        benchmarks: Benchmark solutions ``{name: {issue: value} | None}``.
+        distance_to_nash: RMS distance of the deal to the Nash solution on
+            normalised issues (None if either is missing).
+        history: Round-by-round record.
+        version: Package version.
+    """
+
+    scenario: Scenario
+    protocol: str
+    seed: int
+    rounds_max: int
+    agreement: bool
+    round: int | None
+    end_round: int
+    deal: dict[str, float] | None
+    utilities: dict[str, float]
+    walkaways: dict[str, float]
+    benchmarks: dict[str, dict[str, float] | None]
+    distance_to_nash: float | None
+    history: History
+    version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content of ``outcome.json`` (pinned keys first)."""
+
+        def table(d: dict[str, float] | None) -> dict[str, float] | None:
+            return None if d is None else {k: _clean(v) for k, v in d.items()}
+
+        return {
+            "agreement": self.agreement,
+            "round": self.round,
+            "deal": table(self.deal),
+            "utilities": table(self.utilities),
+            "protocol": self.protocol,
+            "seed": self.seed,
+            "scenario_sha256": self.scenario.sha256,
+            "version": self.version,
+            "benchmarks": {k: table(v) for k, v in self.benchmarks.items()},
+            "scenario": self.scenario.name,
+            "rounds_max": self.rounds_max,
+            "end_round": self.end_round,
+            "walkaways": table(self.walkaways),
+            "distance_to_nash": None if self.distance_to_nash is None else _clean(self.distance_to_nash),
+        }
+
+    def to_json(self) -> str:
+        """``outcome.json`` as text."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def rounds_csv(self) -> str:
+        """``rounds.csv`` as text: one row per round, party (or ``text``) and issue."""
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(
+            ["round", "party", "issue", "position", "utility", "walkaway", "aspiration", "accepts"]
+        )
+        h = self.history
+        issues = self.scenario.issue_ids
+        for r in range(h.rounds + 1):
+            for i, iid in enumerate(issues):
+                writer.writerow([r, "text", iid, _clean(h.text[r, i]), "", "", "", ""])
+            for a, pid in enumerate(self.scenario.party_ids):
+                for i, iid in enumerate(issues):
+                    writer.writerow(
+                        [
+                            r,
+                            pid,
+                            iid,
+                            _clean(h.positions[r, a, i]),
+                            _clean(h.utility[r, a]),
+                            _clean(h.walkaway[r, a]),
+                            _clean(h.aspiration[r, a]),
+                            int(h.accepts[r, a]),
+                        ]
+                    )
+        return buf.getvalue()
+
+    def write(self, out_dir: str | Path, figures: bool = True) -> list[Path]:
+        """Write ``outcome.json``, ``rounds.csv`` and the figures into ``out_dir``.
+
+        Returns:
+            The paths written.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, content in (("outcome.json", self.to_json()), ("rounds.csv", self.rounds_csv())):
+            path = out / name
+            path.write_text(content)
+            written.append(path)
+        if figures:
+            from sim.plots import outcome_figures
+
+            written += outcome_figures(self, out)
+        return written

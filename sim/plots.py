@@ -1,0 +1,244 @@
+"""Figures of one run: trajectories, utilities, and the utility plane.
+
+Figures are drawn on ``matplotlib.figure.Figure`` objects (no global pyplot
+state), so they can be made from worker processes and tests alike, and the
+PNG bytes depend only on the inputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.scenario import Issue, Scenario
+
+if TYPE_CHECKING:
+    from sim.outcome import Outcome
+
+__all__ = [
+    "PARTY_COLOURS",
+    "outcome_figures",
+    "party_colour",
+    "trajectories_figure",
+    "utilities_figure",
+    "utility_plane_figure",
+]
+
+PARTY_COLOURS = ["#c0392b", "#2471a3", "#7d3c98", "#d4ac0d", "#1e8449", "#ca6f1e", "#5d6d7e", "#a04000"]
+TEXT_COLOUR = "#111111"
+DPI = 110
+
+
+def party_colour(index: int) -> str:
+    """The colour of the party at ``index`` (file order)."""
+    return PARTY_COLOURS[index % len(PARTY_COLOURS)]
+
+
+def label_issue_axis(ax, issue: Issue, axis: str = "y") -> None:
+    """Name the axis after the issue and mark labelled levels as ticks."""
+    name = issue.unit if issue.levels else f"{issue.label}" + (f" ({issue.unit})" if issue.unit else "")
+    pad = 0.04 * issue.span
+    if axis == "y":
+        ax.set_ylabel(issue.unit, fontsize=8)
+        ax.set_ylim(issue.min - pad, issue.max + pad)
+        if issue.levels:
+            ax.set_yticks(
+                list(issue.levels), [f"{lab}\n({lvl:g})" for lvl, lab in issue.levels.items()], fontsize=6
+            )
+    else:
+        ax.set_xlabel(name, fontsize=8)
+        ax.set_xlim(issue.min - pad, issue.max + pad)
+        if issue.levels:
+            ax.set_xticks(list(issue.levels), [f"{lab}" for lab in issue.levels.values()], fontsize=6)
+
+
+def _grid(n: int) -> tuple[int, int]:
+    cols = 2 if n > 1 else 1
+    return (n + cols - 1) // cols, cols
+
+
+def trajectories_figure(outcome: Outcome) -> Figure:
+    """Per issue: the tabled text and each party's position by round.
+
+    Ideals are dotted lines, red lines shaded bands (the side a party will not
+    accept), the deal a star.
+    """
+    s = outcome.scenario
+    h = outcome.history
+    rows, cols = _grid(len(s.issues))
+    fig = Figure(figsize=(5.2 * cols, 3.0 * rows + 0.6), dpi=DPI)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    rounds = np.arange(h.rounds + 1)
+    for k, issue in enumerate(s.issues):
+        ax = axes[k]
+        for a, party in enumerate(s.parties):
+            colour = party_colour(a)
+            ax.plot(rounds, h.positions[:, a, k], color=colour, lw=1.2, alpha=0.9, label=party.name)
+            ax.axhline(party.ideal[issue.id], color=colour, lw=0.8, ls=":")
+            low, high = party.red_lines[issue.id]
+            if low > issue.min:
+                ax.axhspan(issue.min, low, color=colour, alpha=0.10, hatch="//", lw=0)
+            if high < issue.max:
+                ax.axhspan(high, issue.max, color=colour, alpha=0.10, hatch="//", lw=0)
+        ax.plot(rounds, h.text[:, k], color=TEXT_COLOUR, lw=2.4, marker="o", ms=2.5, label="text")
+        if outcome.deal is not None:
+            ax.plot(
+                [outcome.round],
+                [outcome.deal[issue.id]],
+                marker="*",
+                ms=14,
+                color="gold",
+                mec=TEXT_COLOUR,
+                zorder=5,
+                label="deal",
+            )
+        ax.set_title(issue.label, fontsize=9)
+        ax.set_xlabel("round", fontsize=8)
+        ax.tick_params(labelsize=7)
+        label_issue_axis(ax, issue)
+    for ax in axes[len(s.issues) :]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.suptitle(f"{s.title}: positions by round ({outcome.protocol})", fontsize=10)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    return fig
+
+
+def utilities_figure(outcome: Outcome) -> Figure:
+    """Per party: utility of the text, walk-away value and aspiration by round."""
+    s = outcome.scenario
+    h = outcome.history
+    rows, cols = _grid(len(s.parties))
+    fig = Figure(figsize=(5.0 * cols, 2.6 * rows + 0.6), dpi=DPI)
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True).ravel()
+    rounds = np.arange(h.rounds + 1)
+    for a, party in enumerate(s.parties):
+        ax = axes[a]
+        colour = party_colour(a)
+        ax.plot(rounds, h.utility[:, a], color=colour, lw=2, label="utility of the text")
+        ax.plot(rounds, h.walkaway[:, a], color=colour, lw=1.2, ls="--", label="walk-away")
+        ax.plot(rounds, h.aspiration[:, a], color=colour, lw=1, ls=":", label="aspiration")
+        accepted = np.flatnonzero(h.accepts[:, a])
+        ax.plot(
+            accepted,
+            h.utility[accepted, a],
+            ls="none",
+            marker="o",
+            ms=4,
+            color=colour,
+            mfc="white",
+            label="accepts",
+        )
+        if outcome.round is not None:
+            ax.axvline(outcome.round, color=TEXT_COLOUR, lw=0.8, ls="-.")
+        ax.set_title(party.name, fontsize=9)
+        ax.set_ylim(0, 1.02)
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel("round", fontsize=8)
+    for ax in axes[len(s.parties) :]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.suptitle(f"{s.title}: utility vs walk-away ({outcome.protocol})", fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
+    return fig
+
+
+def utility_plane_figure(
+    outcome: Outcome, parties: tuple[str, str] | None = None, frontier: tuple | None = None
+) -> Figure:
+    """Utilities of two parties: Pareto frontier, walk-aways, benchmarks, text path, deal."""
+    from sim.solutions import pareto_frontier
+
+    s = outcome.scenario
+    a_id, b_id = parties or s.main_parties
+    ids = s.party_ids
+    a, b = ids.index(a_id), ids.index(b_id)
+    utils, _ = frontier if frontier is not None else pareto_frontier(s, (a_id, b_id))
+    fig = Figure(figsize=(5.6, 5.2), dpi=DPI)
+    ax = fig.subplots()
+    if len(utils):
+        ax.plot(utils[:, 0], utils[:, 1], color="#555555", lw=2, label="Pareto frontier")
+    h = outcome.history
+    ax.plot(
+        h.utility[:, a],
+        h.utility[:, b],
+        color=TEXT_COLOUR,
+        lw=1,
+        marker="o",
+        ms=3,
+        alpha=0.7,
+        label="text, round by round",
+    )
+    ax.axvline(
+        s.party(a_id).walkaway,
+        color=party_colour(a),
+        ls="--",
+        lw=1,
+        label=f"{s.party(a_id).name} walk-away (round 0)",
+    )
+    ax.axhline(
+        s.party(b_id).walkaway,
+        color=party_colour(b),
+        ls="--",
+        lw=1,
+        label=f"{s.party(b_id).name} walk-away (round 0)",
+    )
+    markers = {
+        "nash": ("D", "Nash"),
+        "kalai_smorodinsky": ("s", "Kalai-Smorodinsky"),
+        "compromise": ("^", "compromise"),
+        "weighted_median": ("v", "weighted median"),
+    }
+    for key, (marker, name) in markers.items():
+        point = outcome.benchmarks.get(key)
+        if point is None:
+            continue
+        u = _utilities_of(s, point)
+        ax.plot(u[a], u[b], marker=marker, ms=8, ls="none", mec=TEXT_COLOUR, mfc="white", label=name)
+    if outcome.deal is not None:
+        u = _utilities_of(s, outcome.deal)
+        ax.plot(
+            u[a],
+            u[b],
+            marker="*",
+            ms=16,
+            ls="none",
+            color="gold",
+            mec=TEXT_COLOUR,
+            label=f"deal (round {outcome.round})",
+        )
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(f"utility of {s.party(a_id).name}", fontsize=9)
+    ax.set_ylabel(f"utility of {s.party(b_id).name}", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    ax.set_title(f"{s.title}: utility plane ({outcome.protocol})", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _utilities_of(scenario: Scenario, point: dict[str, float]) -> np.ndarray:
+    from sim.solutions import BargainingProblem
+
+    z = np.array([(point[i.id] - i.min) / i.span for i in scenario.issues])
+    return BargainingProblem.from_scenario(scenario).utilities(z)
+
+
+def save(fig: Figure, path: Path) -> Path:
+    """Write a figure as PNG."""
+    fig.savefig(path, format="png")
+    return path
+
+
+def outcome_figures(outcome: Outcome, out_dir: Path) -> list[Path]:
+    """Write the three figures of a run into ``out_dir``."""
+    return [
+        save(trajectories_figure(outcome), out_dir / "trajectories.png"),
+        save(utilities_figure(outcome), out_dir / "utilities.png"),
+        save(utility_plane_figure(outcome), out_dir / "utility_plane.png"),
+    ]

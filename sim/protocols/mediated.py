@@ -1,0 +1,204 @@
+"""``mediated``: the single negotiating text (Raiffa 1982; Fisher & Ury 1981).
+
+A mediator tables one draft; each round (one shuttle cycle) every party says
+yes or no; objecting parties pull the next draft toward what they demand; the
+mediator weighs those pulls by the parties' capability and salience, tilted
+by its bias. A deal is struck when every party accepts. This is the process
+of the US 28-point draft revised to the 19-point Geneva text in Nov 2025.
+
+Equations (normalised positions; round t = 1, 2, ...; see ``docs/MODEL.md``):
+
+* walk-away    ``w_a(t) = clip(w_a + drift_a * t, 0, 1)``
+* aspiration   ``A_a(t) = w_a(t) + (1 - w_a(t)) * delta_a ** t``
+* acceptance   party a accepts text x iff x is inside its red lines and
+  ``U_a(x) >= w_a(t)``
+* demand       ``d_a = clip_red(x + lam_a (p_a - x))`` with
+  ``lam_a = clip((A_a - U_a(x)) / (1 - U_a(x)), 0, 1)``: the party asks to
+  close the share of the way to its ideal that its utility falls short of its
+  aspiration (exactly ``U_a(d_a) = A_a`` for linear values)
+* revision     ``y' = y + sum_{a objects} mu_ai (d_ai - y_i) + sigma * eps``
+  with ``mu_ai = b_a c_a s_ai / sum_k b_k c_k s_ki`` (all parties k), so the
+  new draft is a convex combination of the old draft and objectors' demands
+* red lines    the mediator never drafts across a red line it knows of:
+  ``y`` is clipped to the box ``[max_a red_low_ai, min_a red_high_ai]`` on
+  every issue where that box is not empty
+* tabled text  ``x = snap(y)`` to the issue grid, where one is given
+* opening      ``y_0 = sum_a b_a c_a s_ai p_ai / sum_a b_a c_a s_ai``
+  (``opening = "compromise"``), the mediator's ideal (``"mediator"``) or a
+  given text.
+
+References:
+    Raiffa, H. (1982). *The Art and Science of Negotiation*, ch. 14
+    ("The single negotiating text"). Harvard University Press.
+    Fisher, R., & Ury, W. (1981). *Getting to Yes*. Houghton Mifflin.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.params import KernelParams
+from sim.protocols.base import Protocol, State
+from sim.streams import RunStreams
+from sim.utility import snap_to_grid, utilities, walkaway_at, within_red_lines
+
+__all__ = [
+    "Mediated",
+    "aspiration_at",
+    "demands_toward_ideal",
+    "opening_text",
+    "pull_weights",
+    "revise_text",
+    "within_common_red_lines",
+]
+
+
+def pull_weights(bias: np.ndarray, capability: np.ndarray, salience: np.ndarray) -> np.ndarray:
+    """Each party's share of the mediator's attention per issue.
+
+    ``mu_ai = b_a c_a s_ai / sum_k b_k c_k s_ki`` (0 where nobody cares).
+
+    Args:
+        bias: Mediator bias multipliers, ``(B, P)``.
+        capability: ``(B, P)``.
+        salience: Raw salience, ``(B, P, I)``.
+
+    Returns:
+        Shares summing to 1 over parties on every issue, ``(B, P, I)``.
+    """
+    force = (bias * capability)[..., None] * salience
+    total = force.sum(axis=-2, keepdims=True)
+    return np.divide(force, total, out=np.zeros_like(force), where=total > 0)
+
+
+def opening_text(params: KernelParams) -> np.ndarray:
+    """The first draft the mediator tables, ``(B, I)`` normalised."""
+    if params.opening_rule == "explicit":
+        return params.opening.copy()
+    if params.opening_rule == "mediator" and params.mediator >= 0:
+        return params.ideal[:, params.mediator, :].copy()
+    mu = pull_weights(params.bias, params.capability, params.salience)
+    has_weight = mu.sum(axis=-2) > 0
+    return np.where(has_weight, np.sum(mu * params.ideal, axis=-2), 0.5)
+
+
+def aspiration_at(walkaway: np.ndarray, patience: np.ndarray, t: int) -> np.ndarray:
+    """Aspiration after ``t`` rounds: ``w + (1 - w) * delta ** t``.
+
+    Starts at 1 (the ideal) and falls geometrically toward the walk-away value;
+    a patient party (delta near 1) holds out, an impatient one gives way.
+    """
+    return walkaway + (1.0 - walkaway) * patience**t
+
+
+def demands_toward_ideal(
+    text: np.ndarray,
+    utility: np.ndarray,
+    aspiration: np.ndarray,
+    ideal: np.ndarray,
+    red_low: np.ndarray,
+    red_high: np.ndarray,
+) -> np.ndarray:
+    """What each party asks the text to become.
+
+    ``d = clip_red(x + lam (p - x))``, ``lam = clip((A - U) / (1 - U), 0, 1)``.
+
+    Args:
+        text: Tabled text, ``(B, I)``.
+        utility: Each party's utility of it, ``(B, P)``.
+        aspiration: Aspiration levels, ``(B, P)``.
+        ideal: Ideals, ``(B, P, I)``.
+        red_low: Lower red lines, ``(B, P, I)``.
+        red_high: Upper red lines, ``(B, P, I)``.
+
+    Returns:
+        Demands, ``(B, P, I)``.
+    """
+    shortfall = 1.0 - utility
+    share = np.divide(aspiration - utility, shortfall, out=np.zeros_like(utility), where=shortfall > 0)
+    share = np.clip(share, 0.0, 1.0)[..., None]
+    x = text[..., None, :]
+    return np.clip(x + share * (ideal - x), red_low, red_high)
+
+
+def revise_text(
+    draft: np.ndarray, demands: np.ndarray, objecting: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """The mediator's next draft: ``y + sum_{a objects} mu_ai (d_ai - y_i)``.
+
+    Args:
+        draft: Current draft, ``(B, I)``.
+        demands: Parties' demands, ``(B, P, I)``.
+        objecting: Which parties object, ``(B, P)``.
+        weights: Pull weights ``mu``, ``(B, P, I)``.
+
+    Returns:
+        The new draft, ``(B, I)``.
+    """
+    pull = np.where(objecting[..., None], weights * (demands - draft[..., None, :]), 0.0)
+    return draft + pull.sum(axis=-2)
+
+
+def within_common_red_lines(draft: np.ndarray, red_low: np.ndarray, red_high: np.ndarray) -> np.ndarray:
+    """Clip a draft into every party's red lines, on issues where they overlap.
+
+    Args:
+        draft: Draft, ``(B, I)``.
+        red_low: Lower red lines, ``(B, P, I)``.
+        red_high: Upper red lines, ``(B, P, I)``.
+
+    Returns:
+        The clipped draft, ``(B, I)``; issues whose red lines exclude each
+        other are left as they are.
+    """
+    low = red_low.max(axis=-2)
+    high = red_high.min(axis=-2)
+    return np.where(low <= high, np.clip(draft, low, high), draft)
+
+
+class Mediated(Protocol):
+    """Single negotiating text revised by a (possibly biased) mediator."""
+
+    name = "mediated"
+    summary = "single negotiating text: a mediator revises one draft until all accept"
+    reference = "Raiffa (1982) The Art and Science of Negotiation, ch. 14; Fisher & Ury (1981)"
+    uses_randomness = True
+
+    def start(self, params: KernelParams, streams: RunStreams) -> State:
+        """Round 0: the opening draft and every party at its ideal."""
+        draft = within_common_red_lines(opening_text(params), params.red_low, params.red_high)
+        return State.initial(params, snap_to_grid(draft, params.step), draft=draft)
+
+    def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
+        """One shuttle round: answers, demands, and the revised draft."""
+        active = self.active(params, state)
+        t = state.t + 1
+        draft = state.extra["draft"]
+        text = snap_to_grid(draft, params.step)
+        walk = walkaway_at(params.walkaway, params.drift, t)
+        aspiration = aspiration_at(walk, params.patience, t)
+        utility = utilities(text, params.ideal, params.weight, params.curvature)
+        accepts = within_red_lines(text, params.red_low, params.red_high) & (utility >= walk)
+        demands = demands_toward_ideal(
+            text, utility, aspiration, params.ideal, params.red_low, params.red_high
+        )
+        agreed = accepts.all(axis=-1)
+        weights = pull_weights(params.bias, params.capability, params.salience)
+        new_draft = revise_text(draft, demands, ~accepts, weights)
+        noisy = active & ~agreed & (params.noise > 0)
+        if noisy.any():
+            eps = streams.normal((params.n_issues,), rows=noisy)
+            new_draft = np.clip(new_draft + params.noise[:, None] * eps, 0.0, 1.0)
+        new_draft = within_common_red_lines(new_draft, params.red_low, params.red_high)
+        return state.advance(
+            params,
+            active,
+            agreed,
+            text=text,
+            demands=demands,
+            utility=utility,
+            walkaway=walk,
+            aspiration=aspiration,
+            accepts=accepts,
+            draft=new_draft,
+        )

@@ -1,0 +1,100 @@
+"""Plain-text tables for the terminal: what a run and the benchmarks say."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sim.outcome import Outcome
+from sim.scenario import Scenario
+from sim.solutions import Solutions
+
+__all__ = ["format_table", "outcome_report", "solutions_report"]
+
+BENCHMARK_NAMES = {
+    "nash": "Nash",
+    "kalai_smorodinsky": "Kalai-Smorodinsky",
+    "compromise": "compromise",
+    "weighted_median": "weighted median",
+}
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns separated by two spaces, with a rule under the header."""
+    cells = [list(header)] + [list(r) for r in rows]
+    widths = [max(len(str(row[c])) for row in cells) for c in range(len(header))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def outcome_report(outcome: Outcome) -> str:
+    """A readable summary: the deal per issue with units and benchmarks, then each party."""
+    s = outcome.scenario
+    lines = [
+        f"{s.title} - protocol {outcome.protocol}, seed {outcome.seed}, at most {outcome.rounds_max} rounds"
+    ]
+    if outcome.agreement:
+        lines.append(f"Deal in round {outcome.round}.")
+    else:
+        lines.append(
+            f"No deal after {outcome.end_round} rounds: every party falls back on its walk-away value."
+        )
+    lines.append("")
+    bench = outcome.benchmarks
+    rows = []
+    for issue in s.issues:
+        deal = outcome.deal[issue.id] if outcome.deal else None
+        nash = bench["nash"][issue.id] if bench.get("nash") else None
+        ks = bench["kalai_smorodinsky"][issue.id] if bench.get("kalai_smorodinsky") else None
+        rows.append([issue.label, issue.format(deal), issue.format(nash), issue.format(ks)])
+    lines.append(format_table(["issue", "deal", "Nash", "Kalai-Smorodinsky"], rows))
+    lines.append("")
+    prows = []
+    for a, party in enumerate(s.parties):
+        u = outcome.utilities[party.id]
+        prows.append(
+            [
+                party.name,
+                f"{u:.3f}",
+                f"{outcome.walkaways[party.id]:.3f}",
+                f"{party.walkaway:.3f}",
+                f"{1 - u:.3f}" if outcome.agreement else "-",
+                "yes" if outcome.agreement or outcome.history.accepts[-1, a] else "no",
+            ]
+        )
+    lines.append(
+        format_table(
+            ["party", "utility", "walk-away (end)", "walk-away (round 0)", "gave up (1 - U)", "accepts"],
+            prows,
+        )
+    )
+    lines.append("")
+    if outcome.distance_to_nash is not None:
+        lines.append(
+            f"Distance of the deal to the Nash solution: {outcome.distance_to_nash:.3f} "
+            "(RMS over issues scaled to [0, 1])"
+        )
+    elif bench.get("nash") is None:
+        lines.append("No Nash solution: no text gives every party more than its walk-away value.")
+    return "\n".join(lines)
+
+
+def solutions_report(scenario: Scenario, solutions: Solutions) -> str:
+    """The benchmark solutions as a table (issues by solution), plus utilities."""
+    from sim.plots import _utilities_of
+
+    table = solutions.as_dict()
+    header = ["issue"] + [BENCHMARK_NAMES[k] for k in table]
+    rows = [
+        [issue.label] + [issue.format(v[issue.id]) if v else "none" for v in table.values()]
+        for issue in scenario.issues
+    ]
+    lines = [f"{scenario.title}: benchmark solutions", "", format_table(header, rows), ""]
+    urows = []
+    for a, party in enumerate(scenario.parties):
+        row = [party.name]
+        for v in table.values():
+            row.append(f"{_utilities_of(scenario, v)[a]:.3f}" if v else "-")
+        urows.append(row + [f"{party.walkaway:.3f}"])
+    lines.append(format_table(["utility of"] + header[1:] + ["walk-away"], urows))
+    return "\n".join(lines)

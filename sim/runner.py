@@ -1,0 +1,80 @@
+"""Run one negotiation end to end: the stepped model plus its benchmarks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import NegotiationModel
+from sim.outcome import History, Outcome
+from sim.protocols import Protocol
+from sim.scenario import Scenario
+from sim.solutions import Solutions, solve
+
+__all__ = ["run", "distance_to"]
+
+
+def distance_to(
+    scenario: Scenario, deal: dict[str, float] | None, point: dict[str, float] | None
+) -> float | None:
+    """RMS distance between two texts on normalised issues, in [0, 1].
+
+    ``sqrt(mean_i ((x_i - y_i) / (max_i - min_i)) ** 2)``; None if either is None.
+    """
+    if deal is None or point is None:
+        return None
+    diffs = [(deal[i.id] - point[i.id]) / i.span for i in scenario.issues]
+    return float(np.sqrt(np.mean(np.square(diffs))))
+
+
+def run(
+    scenario: Scenario,
+    protocol: str | Protocol | None = None,
+    seed: int | None = None,
+    rounds: int | None = None,
+    solutions: Solutions | None = None,
+) -> Outcome:
+    """Run a scenario with the stepped Mesa model and measure it against the benchmarks.
+
+    Args:
+        scenario: The validated scenario.
+        protocol: Protocol name (default: the scenario's ``protocol``).
+        seed: Seed (default: the scenario's ``seed``).
+        rounds: Round limit (default: the scenario's ``rounds``).
+        solutions: Precomputed benchmarks (computed when None).
+
+    Returns:
+        The outcome.
+    """
+    from sim import __version__
+
+    model = NegotiationModel(scenario, protocol, seed, rounds).run_to_end()
+    model.release()
+    state = model.state
+    issues = scenario.issues
+    agreement = bool(state.agreement[0])
+    deal = None
+    if agreement:
+        values = scenario.to_units(state.deal[0], on_grid=True)
+        deal = {i.id: float(v) for i, v in zip(issues, values, strict=True)}
+    ids = scenario.party_ids
+    walk = {pid: float(w) for pid, w in zip(ids, state.walkaway[0], strict=True)}
+    utility = (
+        {pid: float(u) for pid, u in zip(ids, state.utility[0], strict=True)} if agreement else dict(walk)
+    )
+    solutions = solutions or solve(scenario)
+    return Outcome(
+        scenario=scenario,
+        protocol=model.protocol.name,
+        seed=model.seed_value,
+        rounds_max=int(model.params.rounds[0]),
+        agreement=agreement,
+        round=int(state.round[0]) if agreement else None,
+        end_round=int(state.t),
+        deal=deal,
+        utilities=utility,
+        walkaways=walk,
+        benchmarks=solutions.as_dict(),
+        distance_to_nash=distance_to(scenario, deal, solutions.nash),
+        history=History.from_states(scenario, model.history),
+        version=__version__,
+    )

@@ -1,0 +1,177 @@
+"""The mediated protocol (single negotiating text): equations and invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import GENEVA, four_party_data, two_party_data
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.params import KernelParams
+from sim.protocols.mediated import (
+    aspiration_at,
+    demands_toward_ideal,
+    opening_text,
+    pull_weights,
+    revise_text,
+)
+from sim.runner import run
+from sim.scenario import load_scenario, scenario_from_dict
+from sim.utility import utilities
+
+
+def test_aspiration_closed_form():
+    # A(t) = w + (1 - w) delta^t: starts at 1, tends to w
+    w, d = np.array([0.3]), np.array([0.9])
+    assert aspiration_at(w, d, 0)[0] == 1.0
+    assert aspiration_at(w, d, 5)[0] == pytest.approx(0.3 + 0.7 * 0.9**5)
+    assert aspiration_at(w, np.array([1.0]), 50)[0] == 1.0  # perfectly patient never concedes
+
+
+def test_demand_reaches_aspiration_exactly_for_linear_values():
+    rng = np.random.default_rng(1)
+    ideal = rng.random((1, 3, 4))
+    weight = rng.random((1, 3, 4))
+    weight /= weight.sum(axis=-1, keepdims=True)
+    curv = np.ones((1, 3, 4))
+    text = rng.random((1, 4))
+    u = utilities(text, ideal, weight, curv)
+    aspiration = u + 0.5 * (1 - u)
+    demand = demands_toward_ideal(text, u, aspiration, ideal, np.zeros_like(ideal), np.ones_like(ideal))
+    for a in range(3):
+        got = utilities(demand[:, a], ideal[:, a : a + 1], weight[:, a : a + 1], curv[:, a : a + 1])
+        assert got[0, 0] == pytest.approx(aspiration[0, a], abs=1e-12)
+
+
+def test_satisfied_party_demands_the_text():
+    text = np.array([[0.4]])
+    d = demands_toward_ideal(
+        text,
+        np.array([[0.9]]),
+        np.array([[0.8]]),
+        np.array([[[0.0]]]),
+        np.zeros((1, 1, 1)),
+        np.ones((1, 1, 1)),
+    )
+    assert d[0, 0, 0] == 0.4
+
+
+def test_revision_is_convex_combination_weighted_by_bias_capability_salience():
+    bias = np.array([[2.0, 1.0]])
+    cap = np.array([[0.5, 1.0]])
+    sal = np.array([[[1.0], [0.5]]])
+    mu = pull_weights(bias, cap, sal)
+    np.testing.assert_allclose(mu[0, :, 0], [1.0 / 1.5, 0.5 / 1.5])
+    draft = np.array([[0.5]])
+    demands = np.array([[[0.0], [1.0]]])
+    both = revise_text(draft, demands, np.array([[True, True]]), mu)
+    assert both[0, 0] == pytest.approx(mu[0, 1, 0])  # the weighted mean of the demands
+    only_first = revise_text(draft, demands, np.array([[True, False]]), mu)
+    assert only_first[0, 0] == pytest.approx(0.5 - mu[0, 0, 0] * 0.5)
+
+
+def test_opening_compromise_is_biased_weighted_mean():
+    s = scenario_from_dict(four_party_data())
+    p = KernelParams.from_scenario(s)
+    w = (p.bias * p.capability)[0][:, None] * p.salience[0]
+    np.testing.assert_allclose(opening_text(p)[0], (w * p.ideal[0]).sum(0) / w.sum(0))
+
+
+def test_symmetric_two_party_deal_is_the_midpoint():
+    out = run(scenario_from_dict(two_party_data()))
+    assert out.agreement
+    assert out.deal["x"] == pytest.approx(50.0)
+    assert out.utilities["a"] == pytest.approx(out.utilities["b"])
+
+
+def test_bias_tilts_the_deal_toward_the_favoured_party():
+    base = scenario_from_dict(two_party_data(opening={"x": 0}))
+    deals = [run(base.with_values({"scenario.mediator_bias.b": b})).deal["x"] for b in (1.0, 2.0, 4.0)]
+    assert deals[0] < deals[1] < deals[2]
+
+
+def test_incompatible_walkaways_give_no_deal():
+    s = scenario_from_dict(two_party_data()).with_values(
+        {
+            "parties.a.walkaway": 0.8,
+            "parties.b.walkaway": 0.8,
+            "parties.a.walkaway_drift": 0.0,
+            "parties.b.walkaway_drift": 0.0,
+        }
+    )
+    out = run(s)
+    assert not out.agreement and out.round is None and out.deal is None
+    assert out.utilities == out.walkaways
+    assert out.end_round == s.rounds
+
+
+def test_noise_follows_the_seed():
+    s = scenario_from_dict(four_party_data())
+    assert run(s, seed=1).deal == run(s, seed=1).deal
+    assert run(s, seed=1).deal != run(s, seed=2).deal
+
+
+def test_geneva_deal_respects_every_red_line_and_walkaway():
+    s = load_scenario(GENEVA)
+    out = run(s)
+    assert out.agreement
+    for party in s.parties:
+        for iid, (lo, hi) in party.red_lines.items():
+            assert lo - 1e-9 <= out.deal[iid] <= hi + 1e-9
+        assert out.utilities[party.id] >= out.walkaways[party.id]
+    assert out.deal["army_cap"] % 10 == pytest.approx(0.0, abs=1e-9)  # on the issue's grid
+
+
+@st.composite
+def random_scenarios(draw):
+    n_parties = draw(st.integers(2, 4))
+    n_issues = draw(st.integers(1, 3))
+    unit = st.floats(0.0, 1.0)
+    issues = {f"i{k}": {"min": 0.0, "max": 10.0} for k in range(n_issues)}
+    if draw(st.booleans()):
+        issues["i0"]["step"] = 1.0
+    parties = {}
+    for a in range(n_parties):
+        ideal = {f"i{k}": draw(st.floats(0.0, 10.0)) for k in range(n_issues)}
+        red = {}
+        if draw(st.booleans()):
+            lo = draw(st.floats(0.0, ideal["i0"]))
+            red["i0"] = {"min": lo}
+        parties[f"p{a}"] = {
+            "name": f"P{a}",
+            "capability": draw(st.floats(0.05, 1.0)),
+            "patience": draw(st.floats(0.5, 1.0)),
+            "walkaway": draw(unit),
+            "walkaway_drift": draw(st.floats(-0.05, 0.01)),
+            "ideal": ideal,
+            "salience": {f"i{k}": draw(st.floats(0.05, 1.0)) for k in range(n_issues)},
+            "curvature": {f"i{k}": draw(st.floats(0.3, 3.0)) for k in range(n_issues)},
+            "red_lines": red,
+        }
+    header = {
+        "name": "random",
+        "rounds": draw(st.integers(1, 30)),
+        "seed": draw(st.integers(0, 99)),
+        "noise": draw(st.sampled_from([0.0, 0.05])),
+    }
+    return scenario_from_dict({"scenario": header, "issues": issues, "parties": parties})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_scenarios())
+def test_invariants_hold_on_random_scenarios(scenario):
+    from sim.solutions import Solutions
+
+    empty = Solutions(None, None, {}, {})
+    out = run(scenario, solutions=empty)
+    if out.agreement:
+        assert 1 <= out.round <= scenario.rounds
+        for party in scenario.parties:
+            for iid, (lo, hi) in party.red_lines.items():
+                assert lo - 1e-6 <= out.deal[iid] <= hi + 1e-6
+            walk = party.walkaway + party.walkaway_drift * out.round
+            assert out.utilities[party.id] >= min(max(walk, 0.0), 1.0) - 1e-12
+    else:
+        assert out.round is None and out.deal is None
+        assert out.end_round == scenario.rounds

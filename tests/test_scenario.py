@@ -1,0 +1,216 @@
+"""Scenario loading and validation: every rule gives one clear line naming file and field."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import GENEVA, four_party_data, two_party_data, write_scenario
+
+from sim.cli import main
+from sim.errors import UserError
+from sim.scenario import load_scenario, scenario_from_dict
+
+
+def _set(data: dict, path: str, value) -> dict:
+    keys = path.split(".")
+    node = data
+    for k in keys[:-1]:
+        node = node.setdefault(k, {})
+    if value is _DELETE:
+        del node[keys[-1]]
+    else:
+        node[keys[-1]] = value
+    return data
+
+
+_DELETE = object()
+
+# (path to change, new value, field named in the error, fragment of the message)
+RULES = [
+    ("parties.a.patience", 1.5, "parties.a.patience", "(0, 1]"),
+    ("parties.a.patience", 0, "parties.a.patience", "(0, 1]"),
+    ("parties.a.walkaway", -0.1, "parties.a.walkaway", "[0, 1]"),
+    ("parties.a.capability", -1, "parties.a.capability", ">= 0"),
+    ("parties.a.salience.x", 1.2, "parties.a.salience.x", "[0, 1]"),
+    ("parties.a.salience.x", "high", "parties.a.salience.x", "[0, 1]"),
+    ("parties.a.salience.x", 0.0, "parties.a.salience", "at least one salience"),
+    ("parties.a.ideal.x", 120, "parties.a.ideal.x", "[0, 100]"),
+    ("parties.a.ideal.y", 5, "parties.a.ideal.y", "unknown issue"),
+    ("parties.a.ideal.x", _DELETE, "parties.a.ideal.x", "every issue"),
+    ("parties.a.salience.x", _DELETE, "parties.a.salience.x", "every issue"),
+    ("parties.a.curvature", {"x": 0}, "parties.a.curvature.x", "> 0"),
+    ("parties.a.curvature", {"z": 1}, "parties.a.curvature.z", "unknown issue"),
+    ("parties.a.red_lines", {"x": {"min": 60, "max": 40}}, "parties.a.red_lines.x", "min must be <= max"),
+    ("parties.a.red_lines", {"x": {"max": 150}}, "parties.a.red_lines.x.max", "[0, 100]"),
+    ("parties.a.red_lines", {"x": {"min": 10}}, "parties.a.ideal.x", "outside the party's own red line"),
+    ("parties.a.red_lines", {"q": {"min": 10}}, "parties.a.red_lines.q", "unknown issue"),
+    ("parties.a.red_lines", {"x": {"low": 10}}, "parties.a.red_lines.x.low", "unknown key"),
+    ("parties.a.salince", {"x": 1}, "parties.a.salince", "unknown key; allowed keys here: name"),
+    ("parties.a.name", _DELETE, "parties.a.name", "missing"),
+    ("parties.a.walkaway_drift", "fast", "parties.a.walkaway_drift", "finite number"),
+    ("issues.x.max", 0, "issues.x.max", "greater than min"),
+    ("issues.x.step", 500, "issues.x.step", "(0, 100]"),
+    ("issues.x.step", -1, "issues.x.step", "> 0"),
+    ("issues.x.levels", {"low": "L"}, "issues.x.levels.low", "numbers written as text"),
+    ("issues.x.levels", {"200": "L"}, "issues.x.levels.200", "[0, 100]"),
+    ("issues.x-y", {"min": 0, "max": 1}, "issues.x-y", "identifier"),
+    ("scenario.rounds", 0, "scenario.rounds", "integer >= 1"),
+    ("scenario.rounds", 2.5, "scenario.rounds", "integer >= 1"),
+    ("scenario.seed", -3, "scenario.seed", "integer >= 0"),
+    ("scenario.name", _DELETE, "scenario.name", "missing"),
+    ("scenario.protocol", "auction", "scenario.protocol", "must be one of mediated"),
+    ("scenario.mediator", "zz", "scenario.mediator", "must be a party id"),
+    ("scenario.mediator_bias", {"zz": 2}, "scenario.mediator_bias.zz", "unknown party"),
+    ("scenario.mediator_bias", {"a": -2}, "scenario.mediator_bias.a", ">= 0"),
+    ("scenario.noise", -0.1, "scenario.noise", ">= 0"),
+    ("scenario.opening", "random", "scenario.opening", "compromise, mediator"),
+    ("scenario.opening", {"x": 500}, "scenario.opening.x", "[0, 100]"),
+    ("scenario.main_parties", ["a", "a"], "scenario.main_parties", "two different parties"),
+    ("scenario.colour", "red", "scenario.colour", "unknown key"),
+    ("parties.a.walkaway", {"low": 0.5, "high": 0.2}, "parties.a.walkaway", "low <= high"),
+    ("parties.a.walkaway", {"low": 0.1, "high": 0.2, "value": 0.5}, "parties.a.walkaway", "[0.1, 0.2]"),
+    ("parties.a.walkaway", {"low": 0.1, "high": 1.5}, "parties.a.walkaway.high", "[0, 1]"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "field", "fragment"), RULES)
+def test_each_rule_names_field_and_allowed(tmp_path, path, value, field, fragment):
+    data = _set(two_party_data(), path, value)
+    file = write_scenario(tmp_path / "bad.toml", data)
+    with pytest.raises(UserError) as info:
+        load_scenario(file)
+    lines = str(info.value).splitlines()
+    hits = [line for line in lines if line.startswith(f"{file}: {field}: ")]
+    assert hits, lines
+    assert any(fragment in line for line in hits), lines
+
+
+def test_too_few_parties():
+    data = two_party_data()
+    del data["parties"]["b"]
+    with pytest.raises(UserError, match="parties: needs at least two parties"):
+        scenario_from_dict(data, "f.toml")
+
+
+def test_missing_tables_are_named():
+    with pytest.raises(UserError) as info:
+        scenario_from_dict({}, "empty.toml")
+    text = str(info.value)
+    for table in ("scenario", "issues", "parties"):
+        assert f"empty.toml: {table}: missing" in text
+
+
+def test_all_problems_reported_at_once():
+    data = two_party_data()
+    data["parties"]["a"]["patience"] = 2
+    data["parties"]["b"]["walkaway"] = 7
+    data["issues"]["x"]["max"] = -5
+    with pytest.raises(UserError) as info:
+        scenario_from_dict(data, "f.toml")
+    fields = {p.field for p in info.value.problems}
+    assert {"parties.a.patience", "parties.b.walkaway", "issues.x.max"} <= fields
+
+
+def test_bad_toml_syntax(tmp_path):
+    file = tmp_path / "broken.toml"
+    file.write_text("[scenario\nname = 1\n")
+    with pytest.raises(UserError, match=r"broken.toml: not valid TOML"):
+        load_scenario(file)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(UserError, match="file not found"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+def test_cli_reports_one_line_per_problem_exit_2(tmp_path, capsys):
+    data = two_party_data()
+    data["parties"]["a"]["patience"] = 2
+    data["parties"]["b"]["salience"]["x"] = -1
+    file = write_scenario(tmp_path / "bad.toml", data)
+    assert main(["validate", str(file)]) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith(f"negsim: error: {file}: parties.") for line in lines)
+    assert "Traceback" not in err
+
+
+def test_cli_run_bad_scenario_exit_2(tmp_path, capsys):
+    file = write_scenario(tmp_path / "bad.toml", _set(two_party_data(), "scenario.rounds", -1))
+    assert main(["run", str(file), "--out", str(tmp_path / "out")]) == 2
+    assert "scenario.rounds: must be an integer >= 1; got -1" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_defaults_and_derived_values():
+    s = scenario_from_dict(two_party_data())
+    assert s.protocol == "mediated"
+    assert s.mediator is None
+    assert s.mediator_bias == {"a": 1.0, "b": 1.0}
+    assert s.party("a").curvature == {"x": 1.0}
+    assert s.party("a").red_lines == {"x": (0, 100)}
+    assert s.main_parties == ("a", "b")
+
+
+def test_mediator_defaults_to_us():
+    data = four_party_data()
+    data["parties"]["us"] = data["parties"].pop("m")
+    del data["scenario"]["mediator"]
+    s = scenario_from_dict(data)
+    assert s.mediator == "us"
+    assert "us" not in s.main_parties
+
+
+def test_ranges_give_point_and_are_recorded():
+    data = two_party_data()
+    data["parties"]["a"]["walkaway"] = {"low": 0.2, "high": 0.4}
+    data["parties"]["b"]["walkaway"] = {"low": 0.1, "high": 0.5, "value": 0.15}
+    s = scenario_from_dict(data)
+    assert s.party("a").walkaway == pytest.approx(0.3)
+    assert s.party("b").walkaway == 0.15
+    assert s.ranges == {"parties.a.walkaway": (0.2, 0.4), "parties.b.walkaway": (0.1, 0.5)}
+
+
+def test_with_values_revalidates_and_changes_hash():
+    s = scenario_from_dict(two_party_data())
+    t = s.with_values({"parties.a.walkaway": 0.4, "scenario.mediator_bias.b": 2.0})
+    assert t.party("a").walkaway == 0.4 and t.mediator_bias["b"] == 2.0
+    assert t.sha256 != s.sha256
+    assert s.party("a").walkaway == 0.2  # the original is untouched
+    with pytest.raises(UserError, match="parties.a.walkaway: must be a number in"):
+        s.with_values({"parties.a.walkaway": 3})
+    with pytest.raises(UserError, match="no such entry 'zz'"):
+        s.with_values({"parties.zz.walkaway": 0.1})
+
+
+def test_hash_ignores_comments_and_key_order(tmp_path):
+    data = two_party_data()
+    f1 = write_scenario(tmp_path / "a.toml", data)
+    f2 = tmp_path / "b.toml"
+    f2.write_text("# a comment\n" + f1.read_text())
+    assert load_scenario(f1).sha256 == load_scenario(f2).sha256
+
+
+def test_geneva_scenario_is_calibrated_and_sourced():
+    s = load_scenario(GENEVA)
+    assert s.party_ids == ["russia", "ukraine", "us", "europe"]
+    assert {"territory", "nato", "army_cap"} <= set(s.issue_ids)
+    assert s.mediator == "us"
+    assert len(s.sources) >= 4
+    # numbers from the public record (positions-2025-11.md)
+    assert s.party("russia").ideal["army_cap"] == 85  # Istanbul 2022 draft
+    assert s.party("us").ideal["army_cap"] == 600  # US 28-point draft
+    assert s.party("europe").ideal["army_cap"] == 800  # European counterproposal
+    text = GENEVA.read_text()
+    # every party number line carries a comment (source or judgement)
+    for line in text.splitlines():
+        key = line.split("=")[0].strip()
+        if key in {"capability", "patience", "walkaway", "walkaway_drift", "salience"}:
+            assert "#" in line, line
+
+
+def test_issue_format_uses_units_and_levels():
+    s = load_scenario(GENEVA)
+    assert s.issue("army_cap").format(640.0) == "640 thousand troops"
+    assert s.issue("nato").format(0.5) == "0.50 (moratorium)"
+    assert s.issue("nato").format(0.45) == "0.45 (~moratorium)"

@@ -1,0 +1,153 @@
+"""Benchmark solutions against their closed forms.
+
+Sources of the expected numbers:
+* Nash (1950), "The Bargaining Problem", Econometrica 18: with a linear
+  frontier U_a = 1 - t, U_b = t the product (U_a - w_a)(U_b - w_b) is
+  maximal at t = (1 - w_a + w_b) / 2 (equal gains); with U_b = t ** k,
+  first-order conditions give t = k / (1 + k).
+* Kalai & Smorodinsky (1975), Econometrica 43: the point where
+  (U_a - w_a) / (u*_a - w_a) = (U_b - w_b) / (u*_b - w_b); with U_a = 1 - t,
+  U_b = sqrt(t): 1 - t = sqrt(t), t = ((sqrt(5) - 1) / 2) ** 2.
+* Compromise: Achen (2006) in Thomson et al., The European Union Decides.
+* Weighted median: Black (1948), the median voter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import GENEVA, two_party_data
+
+from sim.scenario import load_scenario, scenario_from_dict
+from sim.solutions import (
+    BargainingProblem,
+    compromise,
+    kalai_smorodinsky,
+    nash_solution,
+    pareto_frontier,
+    pareto_gap,
+    solve,
+    weighted_median,
+    weighted_median_point,
+)
+
+
+def _split(w_a=0.0, w_b=0.0, k_b=1.0, **extra):
+    data = two_party_data()
+    data["parties"]["a"]["walkaway"] = w_a
+    data["parties"]["b"]["walkaway"] = w_b
+    data["parties"]["b"]["curvature"] = {"x": k_b}
+    for path, value in extra.items():
+        party, key = path.split("__")
+        data["parties"][party][key] = value
+    return scenario_from_dict(data)
+
+
+def test_nash_splits_gains_equally_one_linear_issue():
+    assert nash_solution(_split())["x"] == pytest.approx(50.0, abs=1e-5)
+
+
+@pytest.mark.parametrize(("w_a", "w_b"), [(0.2, 0.1), (0.0, 0.4), (0.3, 0.3)])
+def test_nash_with_walkaways(w_a, w_b):
+    expected = 100 * (1 - w_a + w_b) / 2
+    assert nash_solution(_split(w_a, w_b))["x"] == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize("k", [0.5, 0.8, 2.0])
+def test_nash_with_curvature(k):
+    assert nash_solution(_split(k_b=k))["x"] == pytest.approx(100 * k / (1 + k), abs=1e-3)
+
+
+def test_kalai_smorodinsky_curved_closed_form():
+    expected = 100 * ((np.sqrt(5) - 1) / 2) ** 2  # 38.1966...
+    assert kalai_smorodinsky(_split(k_b=0.5))["x"] == pytest.approx(expected, abs=1e-4)
+
+
+def test_kalai_smorodinsky_linear_equals_equal_gains():
+    assert kalai_smorodinsky(_split(0.2, 0.1))["x"] == pytest.approx(45.0, abs=1e-4)
+
+
+def test_red_lines_bind_nash():
+    s = _split()
+    s = s.with_values({"parties.a.red_lines.x.max": 30})
+    assert nash_solution(s)["x"] == pytest.approx(30.0, abs=1e-6)
+
+
+def test_no_bargaining_set_gives_none():
+    s = _split(0.7, 0.7)  # U_a + U_b = 1 < 1.4
+    assert nash_solution(s) is None
+    assert kalai_smorodinsky(s) is None
+    assert solve(s).as_dict()["nash"] is None
+
+
+def _logroll_problem():
+    # A cares 0.8 about issue 1, B 0.8 about issue 2: trading beats splitting.
+    return BargainingProblem(
+        ideal=np.array([[0.0, 0.0], [1.0, 1.0]]),
+        weight=np.array([[0.8, 0.2], [0.2, 0.8]]),
+        curvature=np.ones((2, 2)),
+        red_low=np.zeros((2, 2)),
+        red_high=np.ones((2, 2)),
+        walkaway=np.zeros(2),
+    )
+
+
+def test_nash_logrolls():
+    np.testing.assert_allclose(_logroll_problem().nash(), [0.0, 1.0], atol=1e-6)
+
+
+def test_pareto_frontier_matches_piecewise_linear_closed_form():
+    # Frontier of the logroll: U_b = 4 (1 - U_a) for U_a >= 0.8, else 1 - U_a / 4.
+    utils, _ = _logroll_problem().frontier(0, 1, points=21)
+    u_a, u_b = utils[:, 0], utils[:, 1]
+    expected = np.where(u_a >= 0.8, 4 * (1 - u_a), 1 - 0.25 * u_a)
+    np.testing.assert_allclose(u_b, expected, atol=1e-6)
+    assert len(utils) >= 15
+
+
+def test_pareto_gap():
+    p = _logroll_problem()
+    assert p.pareto_gap(np.array([0.5, 0.5])) == pytest.approx(0.3, abs=1e-6)
+    assert p.pareto_gap(np.array([0.0, 1.0])) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_compromise_closed_form():
+    s = load_scenario(GENEVA)
+    c = compromise(s)
+    parties = s.parties
+    for issue in s.issues:
+        w = [p.capability * p.salience[issue.id] for p in parties]
+        x = [p.ideal[issue.id] for p in parties]
+        assert c[issue.id] == pytest.approx(np.dot(w, x) / np.sum(w))
+
+
+def test_weighted_median_by_hand():
+    # weights 1, 1, 3 at 0, 5, 10: total 5, half 2.5 reached at 10
+    assert weighted_median_point(np.array([0.0, 5.0, 10.0]), np.array([1.0, 1.0, 3.0])) == 10.0
+    # weights 2, 1, 1: half 2 reached exactly at 0 -> midpoint to 5
+    assert weighted_median_point(np.array([0.0, 5.0, 10.0]), np.array([2.0, 1.0, 1.0])) == 2.5
+    assert weighted_median_point(np.array([3.0, 1.0, 2.0]), np.ones(3)) == 2.0
+
+
+def test_weighted_median_of_scenario_uses_capability_times_salience():
+    s = scenario_from_dict(two_party_data())
+    s = s.with_values({"parties.a.capability": 3.0})
+    assert weighted_median(s)["x"] == 0.0
+
+
+def test_two_party_frontier_of_scenario_and_gap_in_units():
+    s = _split()
+    utils, texts = pareto_frontier(s, points=11)
+    np.testing.assert_allclose(utils.sum(axis=1), 1.0, atol=1e-9)
+    assert pareto_gap(s, {"x": 40.0}) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_geneva_benchmarks_respect_red_lines_and_walkaways():
+    s = load_scenario(GENEVA)
+    sol = solve(s)
+    p = BargainingProblem.from_scenario(s)
+    for point in (sol.nash, sol.kalai_smorodinsky):
+        z = np.array([(point[i.id] - i.min) / i.span for i in s.issues])
+        low, high = p.box
+        assert np.all(z >= low - 1e-9) and np.all(z <= high + 1e-9)
+        assert np.all(p.utilities(z) >= p.walkaway - 1e-9)

@@ -1,0 +1,59 @@
+"""The pinned utility model: d = |x - p| / span, v = (1 - d) ** k, U = sum w v."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import four_party_data
+
+from sim.params import KernelParams
+from sim.scenario import scenario_from_dict
+from sim.utility import issue_values, snap_to_grid, utilities, walkaway_at, within_red_lines
+
+
+def test_linear_value_is_one_minus_distance():
+    # issue 3's pinned semantics, by hand: x = 0.3, p = 0.8 -> d = 0.5 -> v = 0.5
+    v = issue_values(np.array([0.3]), np.array([[0.8]]), np.array([[1.0]]))
+    assert v[0, 0] == pytest.approx(0.5)
+
+
+def test_concave_value():
+    # k = 0.5: v = (1 - 0.75) ** 0.5 = 0.5
+    v = issue_values(np.array([0.0]), np.array([[0.75]]), np.array([[0.5]]))
+    assert v[0, 0] == pytest.approx(0.5)
+
+
+def test_utility_is_salience_weighted_sum_in_issue_units():
+    data = four_party_data()
+    s = scenario_from_dict(data)
+    params = KernelParams.from_scenario(s)
+    deal = {"land": 0.4, "cap": 700.0, "bloc": 0.25}
+    z = np.array([(deal[i.id] - i.min) / i.span for i in s.issues])
+    got = utilities(z, params.ideal[0], params.weight[0], params.curvature[0])
+    for a, party in enumerate(s.parties):
+        total = sum(party.salience.values())
+        expected = sum(
+            party.salience[i.id]
+            / total
+            * (1 - abs(deal[i.id] - party.ideal[i.id]) / i.span) ** party.curvature[i.id]
+            for i in s.issues
+        )
+        assert got[a] == pytest.approx(expected, abs=1e-12)
+
+
+def test_batch_axis_broadcasts():
+    rng = np.random.default_rng(0)
+    ideal = rng.random((5, 3, 2))
+    weight = rng.random((5, 3, 2))
+    curv = rng.uniform(0.5, 2, (5, 3, 2))
+    text = rng.random((5, 2))
+    batched = utilities(text, ideal, weight, curv)
+    one_by_one = np.array([utilities(text[b], ideal[b], weight[b], curv[b]) for b in range(5)])
+    np.testing.assert_array_equal(batched, one_by_one)
+
+
+def test_red_lines_and_grid_and_drift():
+    inside = within_red_lines(np.array([0.3, 0.9]), np.array([[0.0, 0.5], [0.4, 0.0]]), np.ones((2, 2)))
+    assert inside.tolist() == [True, False]
+    np.testing.assert_allclose(snap_to_grid(np.array([0.123, 0.5]), np.array([0.1, 0.0])), [0.1, 0.5])
+    np.testing.assert_allclose(walkaway_at(np.array([0.5, 0.01]), np.array([-0.1, -0.01]), 3), [0.2, 0.0])
