@@ -95,6 +95,39 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_protocols(args: argparse.Namespace) -> int:
+    from sim.protocols import PROTOCOLS
+    from sim.report import format_table
+
+    rows = [[name, cls.summary, cls.reference] for name, cls in PROTOCOLS.items()]
+    print(format_table(["protocol", "what it does", "reference"], rows))
+    return 0
+
+
+def cmd_compare_protocols(args: argparse.Namespace) -> int:
+    from sim.compare import compare_protocols, write_comparison
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    comparison = compare_protocols(scenario, args.protocols, args.seed)
+    out = _out_dir(Path(args.out or Path("results") / scenario.name / "protocols"))
+    written = write_comparison(comparison, out)
+    print(comparison.report())
+    print(f"\nWrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def cmd_gallery(args: argparse.Namespace) -> int:
+    from sim.gallery import GALLERY, build_gallery
+
+    unknown = [name for name in args.only or [] if name not in GALLERY]
+    if unknown:
+        raise UserError.at("--only", "", f"unknown item {unknown[0]!r}; items: {', '.join(GALLERY)}")
+    for path in build_gallery(only=args.only):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``negsim`` and its subcommands."""
     from sim import __version__
@@ -119,6 +152,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="print the benchmark solutions (Nash, Kalai-Smorodinsky, ...)")
     p.add_argument("scenario", help="scenario TOML file")
     p.set_defaults(func=cmd_solve)
+
+    p = sub.add_parser("protocols", help="list the protocols with a one-line summary and reference")
+    p.set_defaults(func=cmd_protocols)
+
+    p = sub.add_parser("compare-protocols", help="run every protocol on one scenario: one figure, one table")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument(
+        "--protocols", nargs="+", type=_protocol_name, metavar="P", help="protocols (default: all)"
+    )
+    p.add_argument("--seed", type=_int_at_least(0, "seed"), help="seed (default: the scenario's)")
+    p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/protocols/)")
+    p.set_defaults(func=cmd_compare_protocols)
+
+    p = sub.add_parser("gallery", help="regenerate the committed figures in results/gallery/")
+    p.add_argument("--only", nargs="+", metavar="ITEM", help="regenerate only these items")
+    p.set_defaults(func=cmd_gallery)
 
     p = sub.add_parser("validate", help="check scenario files without running them")
     p.add_argument("scenarios", nargs="+", help="scenario TOML files")

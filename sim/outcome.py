@@ -23,7 +23,7 @@ import numpy as np
 from sim.protocols import State
 from sim.scenario import Scenario
 
-__all__ = ["History", "Outcome"]
+__all__ = ["PARETO_TOLERANCE", "History", "Outcome"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,14 @@ def _clean(value: float) -> float:
     return float(f"{value:.12g}")
 
 
+def _maybe(value: float | None) -> float | None:
+    return None if value is None else _clean(value)
+
+
+PARETO_TOLERANCE = 1e-6
+"""A deal whose Pareto gap is at most this is reported as Pareto-efficient."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one negotiation produced.
@@ -88,6 +96,12 @@ class Outcome:
         benchmarks: Benchmark solutions ``{name: {issue: value} | None}``.
         distance_to_nash: RMS distance of the deal to the Nash solution on
             normalised issues (None if either is missing).
+        distance_to_ks: The same for the Kalai-Smorodinsky solution.
+        pareto_gap: Largest utility gain every party could still get over the
+            deal within the red lines (0 = Pareto-efficient; None without a deal).
+        accepts: Whether each party accepts the final text (red lines and
+            walk-away value); for forecast protocols (bdm, compromise) this
+            says who would sign the forecast.
         history: Round-by-round record.
         version: Package version.
     """
@@ -104,6 +118,9 @@ class Outcome:
     walkaways: dict[str, float]
     benchmarks: dict[str, dict[str, float] | None]
     distance_to_nash: float | None
+    distance_to_ks: float | None
+    pareto_gap: float | None
+    accepts: dict[str, bool]
     history: History
     version: str
 
@@ -127,7 +144,11 @@ class Outcome:
             "rounds_max": self.rounds_max,
             "end_round": self.end_round,
             "walkaways": table(self.walkaways),
-            "distance_to_nash": None if self.distance_to_nash is None else _clean(self.distance_to_nash),
+            "distance_to_nash": _maybe(self.distance_to_nash),
+            "distance_to_kalai_smorodinsky": _maybe(self.distance_to_ks),
+            "pareto_gap": _maybe(self.pareto_gap),
+            "pareto_efficient": None if self.pareto_gap is None else self.pareto_gap <= PARETO_TOLERANCE,
+            "accepts": self.accepts,
         }
 
     def to_json(self) -> str:

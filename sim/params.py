@@ -12,8 +12,12 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from sim.scenario import Scenario
+from sim.strategies import STRATEGIES
 
-__all__ = ["KernelParams"]
+__all__ = ["SHARED_FIELDS", "KernelParams"]
+
+SHARED_FIELDS = ("step", "mediator", "main", "opening_rule")
+"""Fields that are the same for every row (no batch axis)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,9 @@ class KernelParams:
         rounds: Round limit, ``(B,)`` integers.
         opening: Explicit opening text, ``(B, I)``; NaN where the rule applies.
         step: Normalised grid step per issue, ``(I,)`` (0 = continuous).
+        strategy: Each party's strategy code (index in ``sim.strategies.STRATEGIES``), ``(B, P)``.
         mediator: Index of the mediator party (-1 if none).
+        main: Indices of the two main parties (bilateral protocols, plots).
         opening_rule: ``"compromise"``, ``"mediator"`` or ``"explicit"``.
     """
 
@@ -57,8 +63,10 @@ class KernelParams:
     noise: np.ndarray
     rounds: np.ndarray
     opening: np.ndarray
+    strategy: np.ndarray
     step: np.ndarray
     mediator: int
+    main: tuple[int, int]
     opening_rule: str
 
     @property
@@ -126,8 +134,10 @@ class KernelParams:
             noise=np.full(batch, scenario.noise),
             rounds=np.full(batch, rounds if rounds is not None else scenario.rounds, dtype=np.int64),
             opening=rows(opening),
+            strategy=rows(np.array([STRATEGIES.index(p.strategy or "linear") for p in scenario.parties])),
             step=step,
             mediator=ids.index(scenario.mediator) if scenario.mediator in ids else -1,
+            main=(ids.index(scenario.main_parties[0]), ids.index(scenario.main_parties[1])),
             opening_rule=rule,
         )
 
@@ -137,7 +147,7 @@ class KernelParams:
         first = rows[0]
         values = {}
         for f in fields(cls):
-            if f.name in ("step", "mediator", "opening_rule"):
+            if f.name in SHARED_FIELDS:
                 values[f.name] = getattr(first, f.name)
             else:
                 values[f.name] = np.concatenate([getattr(r, f.name) for r in rows], axis=0)
@@ -148,7 +158,7 @@ class KernelParams:
         values = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("step", "mediator", "opening_rule"):
+            if f.name in SHARED_FIELDS:
                 values[f.name] = value
             else:
                 values[f.name] = value[index]

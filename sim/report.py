@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sim.outcome import Outcome
+from sim.outcome import PARETO_TOLERANCE, Outcome
 from sim.scenario import Scenario
 from sim.solutions import Solutions
 
@@ -71,11 +71,18 @@ def outcome_report(outcome: Outcome) -> str:
     lines.append("")
     if outcome.distance_to_nash is not None:
         lines.append(
-            f"Distance of the deal to the Nash solution: {outcome.distance_to_nash:.3f} "
-            "(RMS over issues scaled to [0, 1])"
+            f"Distance of the deal to the Nash solution: {outcome.distance_to_nash:.3f}, "
+            f"to Kalai-Smorodinsky: {outcome.distance_to_ks:.3f} (RMS over issues scaled to [0, 1])"
         )
     elif bench.get("nash") is None:
         lines.append("No Nash solution: no text gives every party more than its walk-away value.")
+    if outcome.pareto_gap is not None:
+        verdict = (
+            "the deal is Pareto-efficient"
+            if outcome.pareto_gap <= PARETO_TOLERANCE
+            else "every party could still gain"
+        )
+        lines.append(f"Pareto gap: {outcome.pareto_gap:.3f} ({verdict})")
     return "\n".join(lines)
 
 

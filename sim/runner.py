@@ -8,7 +8,7 @@ from sim.model import NegotiationModel
 from sim.outcome import History, Outcome
 from sim.protocols import Protocol
 from sim.scenario import Scenario
-from sim.solutions import Solutions, solve
+from sim.solutions import Solutions, pareto_gap, solve
 
 __all__ = ["run", "distance_to"]
 
@@ -75,6 +75,9 @@ def run(
         walkaways=walk,
         benchmarks=solutions.as_dict(),
         distance_to_nash=distance_to(scenario, deal, solutions.nash),
+        distance_to_ks=distance_to(scenario, deal, solutions.kalai_smorodinsky),
+        pareto_gap=None if deal is None else pareto_gap(scenario, deal),
+        accepts={pid: bool(a) for pid, a in zip(ids, state.accepts[0], strict=True)},
         history=History.from_states(scenario, model.history),
         version=__version__,
     )

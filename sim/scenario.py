@@ -127,6 +127,7 @@ class PartySpec(_Strict):
     salience: dict[str, UnitInterval]
     curvature: dict[str, Positive] = {}
     red_lines: dict[str, RedLineSpec] = {}
+    strategy: Text | None = None
 
 
 class HeaderSpec(_Strict):
@@ -323,6 +324,7 @@ class Party:
         curvature: Exponent of the value function per issue (1 = linear).
         red_lines: Hard bounds ``(low, high)`` per issue; the issue's bounds
             where the party has none.
+        strategy: Strategy in the alternating-offers protocol (default linear).
     """
 
     id: str
@@ -335,6 +337,7 @@ class Party:
     salience: Mapping[str, float]
     curvature: Mapping[str, float]
     red_lines: Mapping[str, tuple[float, float]]
+    strategy: str = "linear"
 
     def weights(self) -> dict[str, float]:
         """Salience normalised to sum 1 (the weights of the utility function)."""
@@ -544,6 +547,7 @@ def _num(value: Any) -> bool:
 def _cross_check(data: Mapping[str, Any], source: str) -> list[Problem]:
     """Rules that span fields; runs on raw data so all problems show at once."""
     from sim.protocols import protocol_names
+    from sim.strategies import strategy_names
 
     out: list[Problem] = []
 
@@ -644,6 +648,14 @@ def _cross_check(data: Mapping[str, Any], source: str) -> list[Problem]:
                 if _num(x) and ((_num(lo) and x < lo) or (_num(hi) and x > hi)):
                     bad(f"parties.{pid}.ideal.{iid}", f"lies outside the party's own red line on {iid}")
 
+    strategies = strategy_names()
+    for pid, party in parties.items():
+        strategy = party.get("strategy") if isinstance(party, dict) else None
+        if isinstance(strategy, str) and strategy not in strategies:
+            bad(f"parties.{pid}.strategy", f"must be one of {', '.join(strategies)}; got {strategy!r}")
+        elif strategy == "equilibrium" and len(parties) != 2:
+            bad(f"parties.{pid}.strategy", f"equilibrium needs exactly two parties; got {len(parties)}")
+
     protocol = header.get("protocol")
     if isinstance(protocol, str) and protocol not in protocol_names():
         bad("scenario.protocol", f"must be one of {', '.join(protocol_names())}; got {protocol!r}")
@@ -710,6 +722,7 @@ def _build(spec: ScenarioSpec, data: dict, ranges: dict[str, tuple[float, float]
                 salience={i.id: p.salience[i.id] for i in issues},
                 curvature={i.id: p.curvature.get(i.id, 1.0) for i in issues},
                 red_lines=red,
+                strategy=p.strategy or "linear",
             )
         )
     header = spec.scenario

@@ -323,6 +323,39 @@ class BargainingProblem:
         found = self._maximin(self.utilities(x), np.ones(self.n_parties))
         return 0.0 if found is None else max(found[1], 0.0)
 
+    def best_for(self, b: int, a: int, floor: float, start: np.ndarray | None = None) -> np.ndarray | None:
+        """The text maximising ``U_b`` subject to ``U_a >= floor`` (inside the red lines).
+
+        Args:
+            b: Party whose utility is maximised.
+            a: Party whose utility is bounded below.
+            floor: The bound on ``U_a``.
+            start: Starting text (default: a's ideal clipped to the box).
+
+        Returns:
+            The normalised text, or None if no text gives ``U_a >= floor``.
+        """
+        if not self.feasible:
+            return None
+        low, high = self.box
+        pair = self.subset([a, b])
+        best_a = np.clip(self.ideal[a], low, high)
+        if pair.utilities(best_a)[0] < floor - 1e-12:
+            return None
+        starts = [pair._lift(best_a if start is None else start)]
+        if np.any(pair.curvature > 1.0):  # not convex: restart from the box centre and both ideals
+            starts += [pair._lift(x) for x in pair._starts()]
+        cons = [
+            {"type": "ineq", "fun": lambda z: pair._u(z)[0] - floor, "jac": lambda z: pair._du(z)[0:1]},
+            pair._abs_constraints(),
+        ]
+        found = pair._solve(lambda z: -pair._u(z)[1], lambda z: -pair._du(z)[1], cons, starts)
+        if found is None and start is not None:
+            found = pair._solve(
+                lambda z: -pair._u(z)[1], lambda z: -pair._du(z)[1], cons, [pair._lift(best_a)]
+            )
+        return None if found is None else pair._split(found[0])[0]
+
     def frontier(self, a: int, b: int, points: int = 41) -> tuple[np.ndarray, np.ndarray]:
         """Pareto frontier of parties a and b (ignoring the others' preferences).
 
@@ -340,16 +373,10 @@ class BargainingProblem:
         texts = []
         start = best_b
         for u in np.linspace(u_lo, u_hi, points):
-            cons = [
-                {"type": "ineq", "fun": lambda z, u=u: pair._u(z)[0] - u, "jac": lambda z: pair._du(z)[0:1]},
-                pair._abs_constraints(),
-            ]
-            found = pair._solve(
-                lambda z: -pair._u(z)[1], lambda z: -pair._du(z)[1], cons, [pair._lift(start)]
-            )
+            found = self.best_for(b, a, u, start)
             if found is not None:
-                start = pair._split(found[0])[0]
-                texts.append(start)
+                start = found
+                texts.append(found)
         texts_arr = np.array(texts).reshape(-1, self.n_issues)
         utils = pair.utilities(texts_arr)
         keep = _non_dominated(utils)

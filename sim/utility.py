@@ -22,9 +22,30 @@ __all__ = [
     "within_red_lines",
     "snap_to_grid",
     "walkaway_at",
+    "safe_divide",
 ]
 
 RED_LINE_TOLERANCE = 1e-9
+
+
+def safe_divide(numerator, denominator, fill=0.0) -> np.ndarray:
+    """``numerator / denominator`` with broadcasting; ``fill`` where the denominator is <= 0.
+
+    Args:
+        numerator: Array-like.
+        denominator: Array-like, broadcastable with the numerator.
+        fill: Value (or array broadcastable to the result) where the
+            denominator is not positive.
+
+    Returns:
+        The quotient.
+    """
+    num, den, out = np.broadcast_arrays(
+        np.asarray(numerator, dtype=float),
+        np.asarray(denominator, dtype=float),
+        np.asarray(fill, dtype=float),
+    )
+    return np.divide(num, den, out=out.copy(), where=den > 0)
 
 
 def issue_values(text: np.ndarray, ideal: np.ndarray, curvature: np.ndarray) -> np.ndarray:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+import pytest
 from conftest import GENEVA, four_party_data
 
 from sim.agents import PartyAgent
 from sim.model import NegotiationModel
 from sim.params import KernelParams
-from sim.protocols import get_protocol
+from sim.protocols import get_protocol, protocol_names
 from sim.scenario import load_scenario, scenario_from_dict
 from sim.streams import RunStreams
 
@@ -37,8 +38,8 @@ def test_model_steps_and_agents_report_their_rows():
     assert model.state.t == len(model.history) - 1
 
 
-def _kernel_batch(scenario, params, seeds):
-    protocol = get_protocol(scenario.protocol)
+def _kernel_batch(scenario, params, seeds, name):
+    protocol = get_protocol(name)
     streams = RunStreams.from_seeds(seeds)
     state = protocol.start(params, streams)
     while not state.done.all():
@@ -46,17 +47,18 @@ def _kernel_batch(scenario, params, seeds):
     return state
 
 
-def test_mesa_model_equals_batched_kernel_row_by_row():
+@pytest.mark.parametrize("name", protocol_names())
+def test_mesa_model_equals_batched_kernel_row_by_row(name):
     s = scenario_from_dict(four_party_data())  # has drafting noise, so seeds matter
-    n = 12
+    n = 12 if name != "zeuthen" else 4
     params = KernelParams.from_scenario(s, n)
     rng = np.random.default_rng(5)
     walk = params.walkaway + rng.uniform(-0.1, 0.1, params.walkaway.shape)
     params = type(params)(**{**params.__dict__, "walkaway": walk})
     seeds = np.arange(100, 100 + n)
-    batch = _kernel_batch(s, params, seeds)
+    batch = _kernel_batch(s, params, seeds, name)
     for row in range(n):
-        model = NegotiationModel(s, seed=int(seeds[row]), params=params.take(slice(row, row + 1)))
+        model = NegotiationModel(s, name, seed=int(seeds[row]), params=params.take(slice(row, row + 1)))
         model.run_to_end()
         model.release()
         one = model.state

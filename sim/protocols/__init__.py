@@ -6,12 +6,18 @@ Use :func:`get_protocol` to build one from its name and
 
 from __future__ import annotations
 
+from sim.protocols.alternating import Alternating
 from sim.protocols.base import Protocol, State
+from sim.protocols.bdm import Bdm
+from sim.protocols.compromise import Compromise
 from sim.protocols.mediated import Mediated
+from sim.protocols.zeuthen import Zeuthen
 
 __all__ = ["PROTOCOLS", "Protocol", "State", "get_protocol", "protocol_names"]
 
-PROTOCOLS: dict[str, type[Protocol]] = {cls.name: cls for cls in (Mediated,)}
+PROTOCOLS: dict[str, type[Protocol]] = {
+    cls.name: cls for cls in (Mediated, Alternating, Zeuthen, Bdm, Compromise)
+}
 
 
 def protocol_names() -> list[str]:

@@ -40,7 +40,7 @@ import numpy as np
 from sim.params import KernelParams
 from sim.protocols.base import Protocol, State
 from sim.streams import RunStreams
-from sim.utility import snap_to_grid, utilities, walkaway_at, within_red_lines
+from sim.utility import safe_divide, snap_to_grid, utilities, walkaway_at, within_red_lines
 
 __all__ = [
     "Mediated",
@@ -67,8 +67,7 @@ def pull_weights(bias: np.ndarray, capability: np.ndarray, salience: np.ndarray)
         Shares summing to 1 over parties on every issue, ``(B, P, I)``.
     """
     force = (bias * capability)[..., None] * salience
-    total = force.sum(axis=-2, keepdims=True)
-    return np.divide(force, total, out=np.zeros_like(force), where=total > 0)
+    return safe_divide(force, force.sum(axis=-2, keepdims=True))
 
 
 def opening_text(params: KernelParams) -> np.ndarray:
@@ -114,9 +113,7 @@ def demands_toward_ideal(
     Returns:
         Demands, ``(B, P, I)``.
     """
-    shortfall = 1.0 - utility
-    share = np.divide(aspiration - utility, shortfall, out=np.zeros_like(utility), where=shortfall > 0)
-    share = np.clip(share, 0.0, 1.0)[..., None]
+    share = np.clip(safe_divide(aspiration - utility, 1.0 - utility), 0.0, 1.0)[..., None]
     x = text[..., None, :]
     return np.clip(x + share * (ideal - x), red_low, red_high)
 

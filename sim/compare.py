@@ -1,0 +1,213 @@
+"""Every protocol on one scenario: one figure, one table.
+
+``negsim compare-protocols SCENARIO`` runs each protocol with the scenario's
+seed, measures each deal against the same benchmarks (Nash, Kalai-Smorodinsky,
+Pareto gap) and draws the deals side by side on each issue's line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from sim.outcome import PARETO_TOLERANCE, Outcome
+from sim.plots import DPI, TEXT_COLOUR, party_colour
+from sim.protocols import protocol_names
+from sim.report import format_table
+from sim.runner import run
+from sim.scenario import Scenario
+from sim.solutions import solve
+
+__all__ = ["ProtocolComparison", "compare_protocols", "comparison_figure"]
+
+PROTOCOL_MARKERS = {"mediated": "o", "alternating": "s", "zeuthen": "^", "bdm": "P", "compromise": "X"}
+
+
+@dataclass(frozen=True)
+class ProtocolComparison:
+    """The outcomes of several protocols on one scenario.
+
+    Attributes:
+        scenario: The scenario.
+        outcomes: Outcome per protocol name, in run order.
+        seconds: Wall-clock seconds each run took (not written to files).
+    """
+
+    scenario: Scenario
+    outcomes: dict[str, Outcome]
+    seconds: dict[str, float]
+
+    def rows(self) -> list[dict[str, object]]:
+        """One row per protocol: deal per issue, round, utilities, distances, Pareto gap."""
+        rows = []
+        for name, out in self.outcomes.items():
+            row: dict[str, object] = {"protocol": name, "agreement": out.agreement, "round": out.round}
+            for issue in self.scenario.issues:
+                row[f"deal.{issue.id}"] = None if out.deal is None else round(out.deal[issue.id], 6)
+            for pid in self.scenario.party_ids:
+                row[f"utility.{pid}"] = round(out.utilities[pid], 6)
+            row["distance_to_nash"] = _round(out.distance_to_nash)
+            row["distance_to_kalai_smorodinsky"] = _round(out.distance_to_ks)
+            row["pareto_gap"] = _round(out.pareto_gap)
+            row["accepted_by_all"] = all(out.accepts.values())
+            rows.append(row)
+        return rows
+
+    def to_csv(self) -> str:
+        """The table as CSV (deterministic: no timings)."""
+        rows = self.rows()
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        return buf.getvalue()
+
+    def report(self, timings: bool = True) -> str:
+        """A terminal table: one line per protocol."""
+        s = self.scenario
+        header = ["protocol", "deal", "round"] + [p.name for p in s.parties]
+        header += ["to Nash", "to KS", "Pareto gap"] + (["seconds"] if timings else [])
+        lines = []
+        for name, out in self.outcomes.items():
+            if out.deal is None:
+                deal = "no deal"
+            else:
+                deal = "; ".join(issue.format(out.deal[issue.id]).split(" (")[0] for issue in s.issues)
+            gap = "-" if out.pareto_gap is None else f"{out.pareto_gap:.3f}"
+            if out.pareto_gap is not None and out.pareto_gap <= PARETO_TOLERANCE:
+                gap += " (efficient)"
+            row = [name, deal, "-" if out.round is None else str(out.round)]
+            row += [f"{out.utilities[p]:.3f}" for p in s.party_ids]
+            row += [_fmt(out.distance_to_nash), _fmt(out.distance_to_ks), gap]
+            if timings:
+                row.append(f"{self.seconds[name]:.3f}")
+            lines.append(row)
+        issues = ", ".join(f"{i.label} ({i.unit})" if i.unit else i.label for i in s.issues)
+        return f"{s.title}: every protocol (deal = {issues})\n\n" + format_table(header, lines)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def compare_protocols(
+    scenario: Scenario, protocols: Sequence[str] | None = None, seed: int | None = None
+) -> ProtocolComparison:
+    """Run several protocols (default: all) on one scenario.
+
+    Args:
+        scenario: The scenario.
+        protocols: Protocol names (default: every registered protocol).
+        seed: Seed for every run (default: the scenario's).
+
+    Returns:
+        The comparison.
+    """
+    solutions = solve(scenario)
+    outcomes, seconds = {}, {}
+    for name in protocols or protocol_names():
+        started = time.perf_counter()
+        outcomes[name] = run(scenario, protocol=name, seed=seed, solutions=solutions)
+        seconds[name] = time.perf_counter() - started
+    return ProtocolComparison(scenario, outcomes, seconds)
+
+
+def comparison_figure(comparison: ProtocolComparison) -> Figure:
+    """Per issue: each protocol's deal on the issue's line, with ideals, red lines, Nash and KS."""
+    s = comparison.scenario
+    names = list(comparison.outcomes)
+    rows_per_issue = len(names) + 1
+    fig = Figure(figsize=(9.5, 1.0 + 0.42 * rows_per_issue * len(s.issues) + 0.6 * len(s.issues)), dpi=DPI)
+    axes = fig.subplots(len(s.issues), 1, squeeze=False)[:, 0]
+    nash = comparison.outcomes[names[0]].benchmarks.get("nash")
+    ks = comparison.outcomes[names[0]].benchmarks.get("kalai_smorodinsky")
+    labels = ["benchmarks"] + names
+    for ax, issue in zip(axes, s.issues, strict=True):
+        at_ideal: dict[float, list[str]] = {}
+        for party in s.parties:
+            at_ideal.setdefault(party.ideal[issue.id], []).append(party.name)
+        for value, names_here in at_ideal.items():
+            ax.text(
+                value,
+                rows_per_issue - 0.35,
+                " / ".join(names_here),
+                color="#333333",
+                fontsize=7,
+                ha="center",
+                va="bottom",
+            )
+        for a, party in enumerate(s.parties):
+            colour = party_colour(a)
+            ax.axvline(party.ideal[issue.id], color=colour, lw=1.6, ls=":", zorder=1)
+            low, high = party.red_lines[issue.id]
+            if low > issue.min:
+                ax.axvspan(issue.min, low, color=colour, alpha=0.10, hatch="//", lw=0)
+            if high < issue.max:
+                ax.axvspan(high, issue.max, color=colour, alpha=0.10, hatch="//", lw=0)
+        for point, marker, name, dy in ((nash, "D", "Nash", -0.18), (ks, "s", "Kalai-Smorodinsky", 0.18)):
+            if point is not None:
+                ax.plot(
+                    point[issue.id],
+                    dy,
+                    marker=marker,
+                    ms=9,
+                    mfc="white",
+                    mec=TEXT_COLOUR,
+                    ls="none",
+                    label=name,
+                    zorder=3,
+                )
+        for k, name in enumerate(names, start=1):
+            out = comparison.outcomes[name]
+            ax.axhline(k, color="#dddddd", lw=0.8, zorder=0)
+            if out.deal is None:
+                ax.text(issue.min + 0.01 * issue.span, k, "no deal", fontsize=7, va="center", color="#888888")
+                continue
+            filled = all(out.accepts.values())
+            ax.plot(
+                out.deal[issue.id],
+                k,
+                marker=PROTOCOL_MARKERS.get(name, "o"),
+                ms=10,
+                ls="none",
+                color=TEXT_COLOUR,
+                mfc=TEXT_COLOUR if filled else "white",
+                zorder=4,
+            )
+        ax.set_yticks(range(rows_per_issue), labels, fontsize=8)
+        ax.set_ylim(-0.7, rows_per_issue + 0.2)
+        from sim.plots import label_issue_axis
+
+        label_issue_axis(ax, issue, axis="x")
+        ax.set_title(issue.label, fontsize=9, loc="left")
+        ax.tick_params(axis="x", labelsize=7)
+    handles, texts = axes[0].get_legend_handles_labels()
+    fig.legend(handles, texts, loc="lower right", fontsize=7, frameon=False, ncol=2)
+    fig.suptitle(
+        f"{s.title}: the deal under each protocol\n"
+        "dotted = ideals, hatched = red lines; hollow marker = not every party would accept (forecast)",
+        fontsize=9,
+    )
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    return fig
+
+
+def write_comparison(comparison: ProtocolComparison, out_dir: Path, stem: str = "comparison") -> list[Path]:
+    """Write ``<stem>.png`` and ``<stem>.csv`` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    png = out_dir / f"{stem}.png"
+    comparison_figure(comparison).savefig(png, format="png")
+    table = out_dir / f"{stem}.csv"
+    table.write_text(comparison.to_csv())
+    return [png, table]

@@ -1,0 +1,257 @@
+"""``alternating``: stacked alternating offers with per-party strategies.
+
+The proposer rotates in file order (round t: party ``(t - 1) mod P``); every
+other party answers; a deal needs every party to accept. Walk-away values
+drift each round and patience discounts what a party expects from waiting.
+
+**Offers.** A party proposing with target utility tau offers the point on the
+segment from its ideal ``p_a`` toward its *reference* ``r_a`` (the capability
+x salience weighted mean of the other parties' ideals, clipped into everyone's
+red lines) where its own utility equals tau:
+
+    x = p_a + lam (r_a - p_a),   U_a(x) = tau   (lam in [0, 1] by bisection)
+
+This is Faratin et al.'s (1998) time-dependent tactic applied to every issue
+at once; the target comes from the party's strategy (:mod:`sim.strategies`).
+
+**Answers.** A responder accepts x iff x is inside its red lines,
+``U_a(x) >= w_a(t)`` and ``U_a(x) >= delta_a * tau_a(t + 1)``: the offer is at
+least what it would ask next round, discounted by its patience (the AC_next
+rule of Baarslag et al. 2014 with discounting, which is the Rubinstein logic).
+
+**Equilibrium** (two parties). The stationary subgame-perfect equilibrium of
+Rubinstein (1982), generalised to any Pareto frontier by Binmore, Rubinstein &
+Wolinsky (1986), with the walk-away values at round 0 as disagreement point
+d. Party 1 proposes x*, party 2 proposes y*; each offers the responder exactly
+its discounted continuation value:
+
+    U_2(x*) - d_2 = delta_2 (U_2(y*) - d_2)
+    U_1(y*) - d_1 = delta_1 (U_1(x*) - d_1)
+
+with x*, y* on the two parties' Pareto frontier (within everyone's red lines).
+Writing the frontier as ``U_2 = g(U_1)``, ``a = U_1(x*)`` solves
+
+    g(a) - d_2 - delta_2 (g(d_1 + delta_1 (a - d_1)) - d_2) = 0
+
+by ``scipy.optimize.brentq``. An equilibrium player proposes its stationary
+offer and accepts iff ``U(x) - d >= delta (U(own offer) - d)``; two such players
+agree in round 1. With one linear issue and d = 0 the first proposer's share is
+``(1 - delta_2) / (1 - delta_1 delta_2)``; as both deltas tend to 1 the split
+tends to the Nash solution (Binmore, Rubinstein & Wolinsky 1986).
+
+References:
+    Rubinstein, A. (1982). Perfect equilibrium in a bargaining model.
+    *Econometrica* 50(1), 97-109.
+    Binmore, K., Rubinstein, A., & Wolinsky, A. (1986). The Nash bargaining
+    solution in economic modelling. *RAND Journal of Economics* 17(2), 176-188.
+    Faratin, P., Sierra, C., & Jennings, N. R. (1998). Negotiation decision
+    functions for autonomous agents. *Robotics and Autonomous Systems* 24, 159-182.
+    Baarslag, T., Hindriks, K., & Jonker, C. (2013). A tit for tat negotiation
+    strategy for real-time bilateral negotiations. *Complex Automated Negotiations*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import brentq
+
+from sim.params import KernelParams
+from sim.protocols.base import Protocol, State
+from sim.solutions import BargainingProblem
+from sim.strategies import STRATEGIES, TIME_BETA, time_dependent_target, tit_for_tat_target
+from sim.streams import RunStreams
+from sim.utility import issue_values, safe_divide, snap_to_grid, utilities, walkaway_at, within_red_lines
+
+__all__ = ["Alternating", "concede_along", "reference_points", "rubinstein_offers"]
+
+_EQ = STRATEGIES.index("equilibrium")
+_TFT = STRATEGIES.index("tit_for_tat")
+_BETA = np.array([TIME_BETA.get(name, 1.0) for name in STRATEGIES])
+_ACCEPT_TOL = 1e-9
+
+
+def reference_points(params: KernelParams) -> np.ndarray:
+    """Each party's reference: the others' capability x salience weighted mean ideal.
+
+    Returns:
+        ``(B, P, I)``, clipped into the box of everyone's red lines where it exists.
+    """
+    force = params.capability[..., None] * params.salience  # (B, P, I)
+    total = force.sum(axis=-2, keepdims=True)
+    others = total - force
+    weighted = (force * params.ideal).sum(axis=-2, keepdims=True) - force * params.ideal
+    ref = safe_divide(weighted, others, params.ideal)
+    low = params.red_low.max(axis=-2, keepdims=True)
+    high = params.red_high.min(axis=-2, keepdims=True)
+    return np.where(low <= high, np.clip(ref, low, high), ref)
+
+
+def concede_along(
+    ideal: np.ndarray, reference: np.ndarray, weight: np.ndarray, curvature: np.ndarray, target: np.ndarray
+) -> np.ndarray:
+    """The point ``p + lam (r - p)`` where the party's utility equals ``target``.
+
+    Utility falls monotonically along the segment, so bisection on lam in
+    [0, 1] finds it (to 2**-50); lam = 1 when even r beats the target.
+
+    Args:
+        ideal: The party's ideal, ``(B, I)``.
+        reference: Its reference point, ``(B, I)``.
+        weight: Its normalised salience, ``(B, I)``.
+        curvature: Its exponents, ``(B, I)``.
+        target: Target utilities, ``(B,)``.
+
+    Returns:
+        Offers, ``(B, I)``.
+    """
+
+    def utility(lam: np.ndarray) -> np.ndarray:
+        x = ideal + lam[:, None] * (reference - ideal)
+        return np.sum(weight * issue_values(x, ideal[:, None, :], curvature[:, None, :])[:, 0], axis=-1)
+
+    low = np.zeros(len(target))
+    high = np.ones(len(target))
+    at_reference = utility(high) >= target
+    for _ in range(50):
+        mid = 0.5 * (low + high)
+        above = utility(mid) >= target
+        low = np.where(above, mid, low)
+        high = np.where(above, high, mid)
+    lam = np.where(at_reference, 1.0, low)
+    return ideal + lam[:, None] * (reference - ideal)
+
+
+def rubinstein_offers(
+    problem: BargainingProblem, patience: np.ndarray, disagreement: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Stationary SPE offers ``(x*, y*)`` of two parties (Binmore-Rubinstein-Wolinsky).
+
+    Args:
+        problem: The two-party bargaining problem (parties 0 and 1).
+        patience: Discount factors ``(delta_1, delta_2)``.
+        disagreement: Disagreement utilities ``(d_1, d_2)``.
+
+    Returns:
+        Normalised texts proposed by party 1 and by party 2, or None when no
+        text gives both parties their disagreement value.
+    """
+    d1, d2 = disagreement
+    delta1, delta2 = patience
+    x_top = problem.best_for(0, 1, d2)  # party 1's best text that party 2 still accepts
+    if x_top is None:
+        return None
+    a_max = float(problem.utilities(x_top)[0])
+    if a_max < d1 - 1e-12:
+        return None
+    cache: dict[float, np.ndarray] = {}
+
+    def text_at(u1: float) -> np.ndarray:
+        if u1 not in cache:
+            found = problem.best_for(1, 0, u1)
+            cache[u1] = x_top if found is None else found
+        return cache[u1]
+
+    def g(u1: float) -> float:
+        return float(problem.utilities(text_at(u1))[1])
+
+    def h(a: float) -> float:
+        b = d1 + delta1 * (a - d1)
+        return g(a) - d2 - delta2 * (g(b) - d2)
+
+    if h(d1) <= 0:
+        a = d1
+    elif h(a_max) >= 0:
+        a = a_max
+    else:
+        a = brentq(h, d1, a_max, xtol=1e-12, rtol=1e-12)
+    b = d1 + delta1 * (a - d1)
+    return text_at(a), text_at(b)
+
+
+class Alternating(Protocol):
+    """Stacked alternating offers with a strategy per party."""
+
+    name = "alternating"
+    summary = "stacked alternating offers; per-party strategies (time-based, tit-for-tat, equilibrium)"
+    reference = "Rubinstein (1982); Binmore, Rubinstein & Wolinsky (1986); Faratin et al. (1998)"
+
+    def start(self, params: KernelParams, streams: RunStreams) -> State:
+        """Round 0: everyone at its ideal; equilibrium offers solved per row."""
+        b, p, n = params.batch, params.n_parties, params.n_issues
+        eq_offer = np.full((b, p, n), np.nan)
+        if p == 2 and np.any(params.strategy == _EQ):
+            for row in range(b):
+                if not np.any(params.strategy[row] == _EQ):
+                    continue
+                problem = BargainingProblem.from_params(params, row)
+                found = rubinstein_offers(problem, params.patience[row], params.walkaway[row])
+                if found is not None:
+                    eq_offer[row, 0], eq_offer[row, 1] = found
+        return State.initial(
+            params,
+            params.ideal[:, 0, :].copy(),
+            reference=reference_points(params),
+            eq_offer=eq_offer,
+            first_seen=np.full((b, p), np.nan),
+            last_seen=np.full((b, p), np.nan),
+        )
+
+    def _targets(self, params: KernelParams, walk: np.ndarray, t: int, first: np.ndarray, last: np.ndarray):
+        beta = _BETA[params.strategy]
+        timed = time_dependent_target(walk, beta, t, params.rounds)
+        tft = tit_for_tat_target(walk, first, last)
+        return np.where(params.strategy == _TFT, tft, timed)
+
+    def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
+        """One round: the proposer offers, every other party answers."""
+        active = self.active(params, state)
+        t = state.t + 1
+        q = (t - 1) % params.n_parties
+        walk = walkaway_at(params.walkaway, params.drift, t)
+        first, last = state.extra["first_seen"], state.extra["last_seen"]
+        target = self._targets(params, walk, t, first, last)
+        eq_offer = state.extra["eq_offer"]
+        plays_eq = (params.strategy[:, q] == _EQ) & ~np.isnan(eq_offer[:, q, 0])
+        offer = concede_along(
+            params.ideal[:, q],
+            state.extra["reference"][:, q],
+            params.weight[:, q],
+            params.curvature[:, q],
+            target[:, q],
+        )
+        offer = np.where(plays_eq[:, None], np.nan_to_num(eq_offer[:, q]), offer)
+        offer = snap_to_grid(offer, params.step)
+        utility = utilities(offer, params.ideal, params.weight, params.curvature)
+        responder = np.arange(params.n_parties) != q
+        first = np.where(responder & np.isnan(first), utility, first)
+        last = np.where(responder, utility, last)
+        walk_next = walkaway_at(params.walkaway, params.drift, t + 1)
+        wait_value = params.patience * self._targets(params, walk_next, t + 1, first, last)
+        own_eq = np.nan_to_num(utilities_of_own(params, eq_offer))
+        d = params.walkaway
+        eq_value = d + params.patience * (own_eq - d)
+        is_eq = (params.strategy == _EQ) & ~np.isnan(eq_offer[..., 0])
+        threshold = np.where(is_eq, eq_value, wait_value)
+        accepts = within_red_lines(offer, params.red_low, params.red_high) & (utility >= walk - _ACCEPT_TOL)
+        accepts &= ~responder | (utility >= threshold - _ACCEPT_TOL)
+        demands = state.demands.copy()
+        demands[:, q] = offer
+        return state.advance(
+            params,
+            active,
+            accepts.all(axis=-1),
+            text=offer,
+            demands=demands,
+            utility=utility,
+            walkaway=walk,
+            aspiration=target,
+            accepts=accepts,
+            first_seen=first,
+            last_seen=last,
+        )
+
+
+def utilities_of_own(params: KernelParams, offers: np.ndarray) -> np.ndarray:
+    """Each party's utility of its own (equilibrium) offer, ``(B, P)``."""
+    d = np.abs(offers - params.ideal)
+    return np.sum(params.weight * np.clip(1.0 - d, 0.0, 1.0) ** params.curvature, axis=-1)

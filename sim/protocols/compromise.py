@@ -1,0 +1,62 @@
+"""``compromise``: the compromise model as a one-shot protocol.
+
+The deal is, per issue, the capability x salience weighted mean of the ideals
+(raw salience), in round 1:
+
+    x_i = sum_a c_a s_ai p_ai / sum_a c_a s_ai
+
+Like ``bdm`` it is a forecast of a collective decision, not a consented text:
+``agreement`` is true and ``accepts`` reports whether each party would accept
+the deal (red lines and walk-away value).
+
+References:
+    Achen, C. H. (2006). Evaluating political decision-making models. In
+    Thomson, R., Stokman, F. N., Achen, C. H., & König, T. (eds), *The
+    European Union Decides*. Cambridge University Press.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.params import KernelParams
+from sim.protocols.base import Protocol, State
+from sim.streams import RunStreams
+from sim.utility import safe_divide, snap_to_grid, utilities, walkaway_at, within_red_lines
+
+__all__ = ["Compromise", "compromise_text"]
+
+
+def compromise_text(params: KernelParams) -> np.ndarray:
+    """Per issue ``sum c s p / sum c s`` (raw salience), ``(B, I)``."""
+    force = params.capability[..., None] * params.salience
+    return safe_divide((force * params.ideal).sum(axis=-2), force.sum(axis=-2), params.ideal.mean(axis=-2))
+
+
+class Compromise(Protocol):
+    """One-shot compromise: the weighted mean of the ideals."""
+
+    name = "compromise"
+    summary = "one-shot compromise model: the capability x salience weighted mean of the ideals"
+    reference = "Achen (2006) in Thomson et al., The European Union Decides"
+
+    def start(self, params: KernelParams, streams: RunStreams) -> State:
+        """Round 0: everyone at its ideal, the compromise on the table."""
+        return State.initial(params, snap_to_grid(compromise_text(params), params.step))
+
+    def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
+        """Round 1: the compromise is the deal."""
+        active = self.active(params, state)
+        text = snap_to_grid(compromise_text(params), params.step)
+        walk = walkaway_at(params.walkaway, params.drift, state.t + 1)
+        utility = utilities(text, params.ideal, params.weight, params.curvature)
+        accepts = within_red_lines(text, params.red_low, params.red_high) & (utility >= walk)
+        return state.advance(
+            params,
+            active,
+            np.ones(params.batch, dtype=bool),
+            text=text,
+            utility=utility,
+            walkaway=walk,
+            accepts=accepts,
+        )

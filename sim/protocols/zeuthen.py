@@ -1,0 +1,208 @@
+"""``zeuthen``: the monotonic concession protocol with Zeuthen's risk rule.
+
+Two parties (the scenario's ``main_parties``; the others count only through
+their red lines) each state an offer every round, starting from their best
+text. With disagreement point d (walk-away values at round 0), party i's
+*risk* is the share of its gain it would lose by accepting the other's offer:
+
+    risk_i = (U_i(x_i) - U_i(x_j)) / (U_i(x_i) - d_i)
+
+(Zeuthen 1930; Harsanyi 1956). The party with the smaller risk concedes (both
+on a tie), by the smallest step that flips the risk order: its next offer is
+the first one, moving toward the other's offer, at which its risk exceeds the
+other's. If no such offer lies short of the other's offer, it accepts the
+other's offer: the deal.
+
+Offers are points of the two parties' Pareto set within everyone's red lines
+and walk-away values: on an all-grid issue space (every issue has a ``step``
+and the grid has at most ``GRID_LIMIT`` texts) the exact discrete Pareto set
+of the grid; otherwise ``FRONTIER_POINTS`` samples of the continuous frontier.
+Since ``risk_i < risk_j`` exactly when the Nash product of i's offer is below
+that of j's, the protocol ends at the candidate with the largest Nash product
+(Harsanyi 1956): the discrete Nash maximum on a grid, and close to the Nash
+solution on a finely sampled frontier.
+
+References:
+    Zeuthen, F. (1930). *Problems of Monopoly and Economic Warfare*. Routledge.
+    Harsanyi, J. C. (1956). Approaches to the bargaining problem before and
+    after the theory of games. *Econometrica* 24(2), 144-157.
+    Rosenschein, J. S., & Zlotkin, G. (1994). *Rules of Encounter*. MIT Press
+    (the monotonic concession protocol).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+
+from sim.params import KernelParams
+from sim.protocols.base import Protocol, State
+from sim.solutions import BargainingProblem
+from sim.streams import RunStreams
+from sim.utility import safe_divide, snap_to_grid, utilities, walkaway_at
+
+__all__ = ["FRONTIER_POINTS", "GRID_LIMIT", "Zeuthen", "candidate_offers", "zeuthen_risk"]
+
+GRID_LIMIT = 200_000
+FRONTIER_POINTS = 401
+
+
+def zeuthen_risk(own: np.ndarray, other: np.ndarray, disagreement: np.ndarray) -> np.ndarray:
+    """``(U(own) - U(other)) / (U(own) - d)``; 0 when the own offer gains nothing."""
+    return safe_divide(own - other, own - disagreement)
+
+
+def _grid_texts(params: KernelParams, problem: BargainingProblem) -> np.ndarray | None:
+    """All grid texts inside the red-line box, or None if not all-grid or too many."""
+    if not np.all(params.step > 0):
+        return None
+    low, high = problem.box
+    axes = []
+    for i, step in enumerate(params.step):
+        k_lo = int(np.ceil(low[i] / step - 1e-9))
+        k_hi = int(np.floor(high[i] / step + 1e-9))
+        axes.append(np.arange(k_lo, k_hi + 1) * step)
+    if np.prod([len(a) for a in axes], dtype=float) > GRID_LIMIT:
+        return None
+    return np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, len(axes))
+
+
+def candidate_offers(params: KernelParams, row: int) -> np.ndarray:
+    """The ordered offers the two main parties may state (normalised texts).
+
+    Pareto-optimal for the two parties, giving both at least their walk-away
+    value, sorted by the first main party's utility (ascending).
+
+    Returns:
+        ``(M, I)``; empty when the bargaining set is empty.
+    """
+    a, b = params.main
+    problem = BargainingProblem.from_params(params, row)
+    pair = problem.subset([a, b])
+    texts = _grid_texts(params, problem)
+    if texts is None:
+        _, texts = problem.frontier(a, b, FRONTIER_POINTS)
+    if len(texts) == 0:
+        return np.zeros((0, params.n_issues))
+    texts = snap_to_grid(texts, params.step)
+    u = pair.utilities(texts)
+    ok = np.all(u >= pair.walkaway - 1e-12, axis=1)
+    texts, u = texts[ok], u[ok]
+    if len(texts) == 0:
+        return texts
+    # keep the Pareto set: sort by U_a descending, keep strict improvements of U_b
+    order = np.lexsort((-u[:, 1], -u[:, 0]))
+    keep, best_b = [], -np.inf
+    for k in order:
+        if u[k, 1] > best_b + 1e-12:
+            keep.append(k)
+            best_b = u[k, 1]
+    keep = keep[::-1]  # ascending U_a
+    return texts[keep]
+
+
+class Zeuthen(Protocol):
+    """Monotonic concession between the two main parties, Zeuthen's risk rule."""
+
+    name = "zeuthen"
+    summary = "monotonic concession between the two main parties; the less risk-willing concedes"
+    reference = "Zeuthen (1930); Harsanyi (1956); Rosenschein & Zlotkin (1994)"
+
+    def start(self, params: KernelParams, streams: RunStreams) -> State:
+        """Round 0: the candidate offers per row; each main party states its best."""
+        rows = [candidate_offers(params, r) for r in range(params.batch)]
+        m = max(1, max(len(c) for c in rows))
+        cand = np.full((params.batch, m, params.n_issues), np.nan)
+        count = np.zeros(params.batch, dtype=np.int64)
+        for r, c in enumerate(rows):
+            cand[r, : len(c)] = c
+            count[r] = len(c)
+        a, b = params.main
+        u = utilities(
+            np.nan_to_num(cand), params.ideal[:, None], params.weight[:, None], params.curvature[:, None]
+        )
+        index = np.stack([np.maximum(count - 1, 0), np.zeros_like(count)], axis=1)  # a's best, b's best
+        state = State.initial(
+            params, params.ideal[:, a].copy(), candidates=cand, cand_utility=u, count=count, offer_index=index
+        )
+        demands = state.demands.copy()
+        has = count > 0
+        rows_ = np.arange(params.batch)
+        demands[has, a] = cand[rows_, index[:, 0]][has]
+        demands[has, b] = cand[rows_, index[:, 1]][has]
+        return replace(state, demands=demands)
+
+    def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
+        """One round: risks compared, the less willing party concedes minimally."""
+        active = self.active(params, state)
+        t = state.t + 1
+        a, b = params.main
+        rows = np.arange(params.batch)
+        cu = state.extra["cand_utility"]  # (B, M, P)
+        count = state.extra["count"]
+        ka, kb = state.extra["offer_index"][:, 0].copy(), state.extra["offer_index"][:, 1].copy()
+        d = params.walkaway[:, [a, b]]
+        empty = count == 0
+        ua = cu[rows, :, a]  # (B, M)
+        ub = cu[rows, :, b]
+        risk_a = zeuthen_risk(ua[rows, ka], ua[rows, kb], d[:, 0])
+        risk_b = zeuthen_risk(ub[rows, kb], ub[rows, ka], d[:, 1])
+        tie = np.isclose(risk_a, risk_b, rtol=0, atol=1e-12)
+        a_moves = ~empty & (kb < ka) & ((risk_a < risk_b) | tie)
+        b_moves = ~empty & (kb < ka) & ((risk_b < risk_a) | tie)
+        m = cu.shape[1]
+        k = np.arange(m)[None, :]
+        # a's candidate moves: indices strictly between kb and ka; flip when risk_a' > risk_b'
+        ra_new = zeuthen_risk(ua, ua[rows, kb][:, None], d[:, [0]])
+        rb_vs = zeuthen_risk(ub[rows, kb][:, None], ub, d[:, [1]])
+        ok_a = (k > kb[:, None]) & (k < ka[:, None]) & (ra_new > rb_vs + 1e-12)
+        step_a = np.where(ok_a.any(axis=1), np.where(ok_a, k, -1).max(axis=1), kb)  # nearest below ka
+        rb_new = zeuthen_risk(ub, ub[rows, ka][:, None], d[:, [1]])
+        ra_vs = zeuthen_risk(ua[rows, ka][:, None], ua, d[:, [0]])
+        ok_b = (k > kb[:, None]) & (k < ka[:, None]) & (rb_new > ra_vs + 1e-12)
+        step_b = np.where(ok_b.any(axis=1), np.where(ok_b, k, m).min(axis=1), ka)  # nearest above kb
+        new_ka = np.where(a_moves, step_a, ka)
+        new_kb = np.where(b_moves, step_b, kb)
+        agreed = ~empty & (new_kb >= new_ka)
+        # the accepted offer: the one the conceder reached (the other's standing offer)
+        nash = (ua - d[:, [0]]) * (ub - d[:, [1]])
+        deal_k = np.where(
+            a_moves & ~b_moves,
+            new_ka,
+            np.where(
+                b_moves & ~a_moves, new_kb, np.where(nash[rows, new_ka] >= nash[rows, new_kb], new_ka, new_kb)
+            ),
+        )
+        new_ka = np.where(agreed, deal_k, new_ka)
+        new_kb = np.where(agreed, deal_k, new_kb)
+        cand = np.nan_to_num(state.extra["candidates"])
+        lead = np.where(nash[rows, new_ka] >= nash[rows, new_kb], new_ka, new_kb)
+        text = np.where(empty[:, None], state.text, cand[rows, lead])
+        demands = state.demands.copy()
+        demands[~empty, a] = cand[rows, new_ka][~empty]
+        demands[~empty, b] = cand[rows, new_kb][~empty]
+        utility = utilities(text, params.ideal, params.weight, params.curvature)
+        accepts = np.zeros_like(state.accepts)
+        accepts[:, a] = agreed | (~empty & (ua[rows, new_kb] >= ua[rows, new_ka]))
+        accepts[:, b] = agreed | (~empty & (ub[rows, new_ka] >= ub[rows, new_kb]))
+        others = [p for p in range(params.n_parties) if p not in (a, b)]
+        accepts[:, others] = agreed[:, None]
+        # rows with no bargaining set end at once without a deal
+        no_set = active & empty
+        state = state.advance(
+            params,
+            active,
+            agreed,
+            text=text,
+            demands=demands,
+            utility=utility,
+            walkaway=walkaway_at(params.walkaway, params.drift, t),
+            aspiration=state.aspiration,
+            accepts=accepts,
+            offer_index=np.stack([new_ka, new_kb], axis=1),
+        )
+        if no_set.any():
+            state = replace(state, done=state.done | no_set, round=np.where(no_set, t, state.round))
+        return state

@@ -1,0 +1,148 @@
+"""Alternating offers: Rubinstein's closed form, convergence to Nash, strategies.
+
+Expected numbers:
+* Rubinstein (1982), Econometrica 50:97-109: with one linear issue (the pie)
+  and disagreement 0, the first proposer's share is (1 - d2) / (1 - d1 d2).
+* Binmore, Rubinstein & Wolinsky (1986), RAND J. Econ. 17:176-188: with a
+  disagreement point, shares of the surplus over it follow the same formula;
+  as both discount factors tend to 1 the equilibrium tends to the Nash
+  bargaining solution (here: t = k / (1 + k) when U_b = t ** k).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import GENEVA, two_party_data
+
+from sim.errors import UserError
+from sim.params import KernelParams
+from sim.protocols.alternating import concede_along, reference_points, rubinstein_offers
+from sim.runner import run
+from sim.scenario import load_scenario, scenario_from_dict
+from sim.solutions import BargainingProblem, Solutions
+
+NO_BENCH = Solutions(None, None, {}, {})
+
+
+def _pie(d1, d2, w1=0.0, w2=0.0, k_b=1.0, strategy="equilibrium"):
+    data = two_party_data(protocol="alternating")
+    data["issues"]["x"].update(min=0, max=1)
+    data["parties"]["a"]["ideal"]["x"] = 0
+    data["parties"]["b"]["ideal"]["x"] = 1
+    for pid, delta, w in (("a", d1, w1), ("b", d2, w2)):
+        data["parties"][pid].update(patience=delta, walkaway=w, walkaway_drift=0.0, strategy=strategy)
+    data["parties"]["b"]["curvature"] = {"x": k_b}
+    return scenario_from_dict(data)
+
+
+@pytest.mark.parametrize(("d1", "d2"), [(0.9, 0.9), (0.8, 0.95), (0.95, 0.6), (0.5, 0.5), (0.99, 0.9)])
+def test_rubinstein_first_proposer_share(d1, d2):
+    out = run(_pie(d1, d2), solutions=NO_BENCH)
+    assert out.agreement and out.round == 1
+    assert out.utilities["a"] == pytest.approx((1 - d2) / (1 - d1 * d2), abs=1e-8)
+    assert out.utilities["a"] + out.utilities["b"] == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(("w1", "w2"), [(0.2, 0.1), (0.0, 0.3)])
+def test_rubinstein_with_disagreement_point(w1, w2):
+    d1, d2 = 0.9, 0.8
+    out = run(_pie(d1, d2, w1, w2), solutions=NO_BENCH)
+    share = (1 - d2) / (1 - d1 * d2)
+    assert out.utilities["a"] - w1 == pytest.approx(share * (1 - w1 - w2), abs=1e-8)
+
+
+@pytest.mark.parametrize("k", [0.5, 2.0])
+def test_equilibrium_tends_to_nash_as_patience_tends_to_one(k):
+    nash_t = k / (1 + k)
+    errors = []
+    for delta in (0.9, 0.99, 0.999):
+        out = run(_pie(delta, delta, k_b=k), solutions=NO_BENCH)
+        errors.append(abs(out.deal["x"] - nash_t))
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < 2e-3
+
+
+def test_second_proposer_offer_is_first_players_continuation_value():
+    s = _pie(0.9, 0.7)
+    problem = BargainingProblem.from_scenario(s)
+    x_star, y_star = rubinstein_offers(problem, np.array([0.9, 0.7]), np.zeros(2))
+    u_x, u_y = problem.utilities(x_star), problem.utilities(y_star)
+    assert u_y[0] == pytest.approx(0.9 * u_x[0], abs=1e-9)
+    assert u_x[1] == pytest.approx(0.7 * u_y[1], abs=1e-9)
+
+
+def test_equilibrium_needs_two_parties():
+    data = load_scenario(GENEVA).data
+    data = {
+        **data,
+        "parties": {**data["parties"], "russia": {**data["parties"]["russia"], "strategy": "equilibrium"}},
+    }
+    with pytest.raises(UserError, match="parties.russia.strategy: equilibrium needs exactly two parties"):
+        scenario_from_dict(data, "g.toml")
+
+
+def test_concede_along_hits_target_utility():
+    ideal = np.array([[0.0, 0.0]])
+    ref = np.array([[1.0, 0.5]])
+    weight = np.array([[0.5, 0.5]])
+    for curv in (np.ones((1, 2)), np.array([[0.5, 2.0]])):
+        x = concede_along(ideal, ref, weight, curv, np.array([0.8]))
+        u = np.sum(weight * (1 - np.abs(x - ideal)) ** curv)
+        assert u == pytest.approx(0.8, abs=1e-12)
+    # a target below the reference's utility stops at the reference
+    x = concede_along(ideal, ref, weight, np.ones((1, 2)), np.array([0.1]))
+    np.testing.assert_allclose(x, ref)
+
+
+def test_reference_is_weighted_mean_of_the_others():
+    s = load_scenario(GENEVA)
+    p = KernelParams.from_scenario(s)
+    ref = reference_points(p)[0]
+    force = p.capability[0][:, None] * p.salience[0]
+    # Ukraine's reference on army_cap: the others' weighted mean ideal (inside the red-line box)
+    k = s.issue_ids.index("army_cap")
+    others = [0, 2, 3]
+    mean = (force[others, k] * p.ideal[0, others, k]).sum() / force[others, k].sum()
+    low = p.red_low[0, :, k].max()
+    assert ref[1, k] == pytest.approx(max(mean, low))
+
+
+@pytest.mark.parametrize("strategy", ["linear", "boulware", "conceder"])
+def test_symmetric_time_based_agents_split_evenly(strategy):
+    out = run(_pie(0.95, 0.95, strategy=strategy), solutions=NO_BENCH)
+    assert out.agreement
+    assert out.deal["x"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_boulware_agrees_later_than_conceder():
+    rounds = {
+        s: run(_pie(0.99, 0.99, strategy=s), solutions=NO_BENCH).round for s in ("boulware", "conceder")
+    }
+    assert rounds["boulware"] > rounds["conceder"]
+
+
+def test_hard_bargainer_gets_more_against_a_conceder():
+    data = _pie(0.99, 0.99, strategy="conceder").data
+    data["parties"]["a"]["strategy"] = "boulware"
+    out = run(scenario_from_dict(data), solutions=NO_BENCH)
+    assert out.agreement and out.utilities["a"] > out.utilities["b"]
+
+
+def test_tit_for_tat_mirrors_and_deadlocks_with_itself():
+    both = run(_pie(0.99, 0.99, strategy="tit_for_tat"), solutions=NO_BENCH)
+    assert not both.agreement  # nobody moves first: the classic TFT stalemate
+    data = _pie(0.99, 0.99, strategy="linear").data
+    data["parties"]["b"]["strategy"] = "tit_for_tat"
+    mixed = run(scenario_from_dict(data), solutions=NO_BENCH)
+    assert mixed.agreement
+
+
+def test_geneva_alternating_deal_respects_red_lines_and_walkaways():
+    s = load_scenario(GENEVA)
+    out = run(s, protocol="alternating")
+    assert out.agreement
+    for party in s.parties:
+        for iid, (lo, hi) in party.red_lines.items():
+            assert lo - 1e-9 <= out.deal[iid] <= hi + 1e-9
+        assert out.utilities[party.id] >= out.walkaways[party.id] - 1e-9

@@ -1,0 +1,36 @@
+"""negsim compare-protocols: every protocol, one figure, one table."""
+
+from __future__ import annotations
+
+import csv
+
+from conftest import GENEVA
+
+from sim.cli import main
+from sim.compare import compare_protocols
+from sim.protocols import protocol_names
+from sim.scenario import load_scenario
+
+
+def test_compare_protocols_command_writes_figure_and_table(tmp_path, capsys):
+    assert main(["compare-protocols", str(GENEVA), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    for name in protocol_names():
+        assert name in printed
+    assert "Pareto gap" in printed and "to Nash" in printed
+    assert (tmp_path / "comparison.png").stat().st_size > 10_000
+    with open(tmp_path / "comparison.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["protocol"] for r in rows] == protocol_names()
+    for column in ("deal.army_cap", "round", "utility.ukraine", "distance_to_nash", "pareto_gap"):
+        assert column in rows[0]
+
+
+def test_comparison_rows_match_the_outcomes():
+    c = compare_protocols(load_scenario(GENEVA), ["mediated", "compromise"])
+    rows = c.rows()
+    for row in rows:
+        out = c.outcomes[row["protocol"]]
+        assert row["round"] == out.round
+        assert abs(row["deal.army_cap"] - out.deal["army_cap"]) < 1e-6
+        assert row["pareto_gap"] is not None and row["pareto_gap"] >= 0

@@ -1,0 +1,18 @@
+"""The compromise protocol reproduces the compromise benchmark (Achen 2006)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import GENEVA
+
+from sim.runner import run
+from sim.scenario import load_scenario
+
+
+def test_compromise_protocol_equals_benchmark_and_is_one_shot():
+    s = load_scenario(GENEVA).with_values({"issues.army_cap.step": 1})
+    out = run(s, protocol="compromise")
+    assert out.agreement and out.round == 1
+    bench = out.benchmarks["compromise"]
+    for iid in s.issue_ids:
+        assert out.deal[iid] == pytest.approx(bench[iid], abs=0.5 if iid == "army_cap" else 1e-9)

@@ -1,0 +1,20 @@
+"""The committed gallery is what `negsim gallery` regenerates (tables compared byte for byte)."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+
+from sim.gallery import GALLERY, build_gallery
+
+
+def test_gallery_tables_match_committed(tmp_path):
+    written = build_gallery(tmp_path, only=["protocols-geneva"])
+    assert {p.name for p in written} == {"geneva-2025-11-protocols.png", "geneva-2025-11-protocols.csv"}
+    committed = ROOT / "results" / "gallery" / "geneva-2025-11-protocols.csv"
+    assert (tmp_path / "geneva-2025-11-protocols.csv").read_text() == committed.read_text()
+    assert (ROOT / "results" / "gallery" / "geneva-2025-11-protocols.png").exists()
+
+
+def test_gallery_items_are_documented():
+    for item in GALLERY.values():
+        assert item.__doc__

@@ -1,0 +1,72 @@
+"""Every protocol is a plug: one interface, chosen by name, same pinned outputs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import GENEVA
+
+from sim.cli import main
+from sim.protocols import PROTOCOLS, Protocol, get_protocol, protocol_names
+from sim.runner import run
+from sim.scenario import load_scenario
+
+ALL = ["mediated", "alternating", "zeuthen", "bdm", "compromise"]
+
+
+def test_registry_lists_every_protocol_with_summary_and_reference():
+    assert protocol_names() == ALL
+    for name, cls in PROTOCOLS.items():
+        proto = get_protocol(name)
+        assert isinstance(proto, Protocol) and proto.name == name
+        assert cls.summary and cls.reference
+        assert cls.__module__ == f"sim.protocols.{name}"  # one module each
+
+
+def test_negsim_protocols_prints_each(capsys):
+    assert main(["protocols"]) == 0
+    out = capsys.readouterr().out
+    for name, cls in PROTOCOLS.items():
+        assert name in out and cls.reference in out
+
+
+@pytest.fixture(scope="module")
+def geneva():
+    return load_scenario(GENEVA)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_each_protocol_writes_the_pinned_outputs(geneva, name, tmp_path):
+    out = run(geneva, protocol=name)
+    out.write(tmp_path, figures=False)
+    data = json.loads((tmp_path / "outcome.json").read_text())
+    assert data["protocol"] == name
+    for key in (
+        "agreement",
+        "round",
+        "deal",
+        "utilities",
+        "seed",
+        "scenario_sha256",
+        "version",
+        "benchmarks",
+    ):
+        assert key in data
+    for key in ("distance_to_nash", "distance_to_kalai_smorodinsky", "pareto_gap", "pareto_efficient"):
+        assert key in data
+    header = (tmp_path / "rounds.csv").read_text().splitlines()[0]
+    assert header.startswith("round,party,issue,position")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_protocol_chosen_by_scenario_key(geneva, name):
+    variant = geneva.with_values({"scenario.protocol": name})
+    assert run(variant).protocol == name
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_each_protocol_is_deterministic(geneva, name):
+    first, second = run(geneva, protocol=name), run(geneva, protocol=name)
+    assert first.to_json() == second.to_json()
+    assert first.rounds_csv() == second.rounds_csv()

@@ -1,0 +1,107 @@
+"""Zeuthen's monotonic concession protocol ends at the discrete Nash maximum.
+
+Harsanyi (1956), Econometrica 24:144-157, shows Zeuthen's rule (the party with
+the smaller risk concedes) makes the party whose offer has the smaller Nash
+product concede, so the process ends at the Nash product's maximum over the
+offers available; on a grid that is the discrete Nash maximum, computed here
+by brute force.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from conftest import GENEVA, two_party_data
+
+from sim.params import KernelParams
+from sim.protocols.zeuthen import candidate_offers, zeuthen_risk
+from sim.runner import run
+from sim.scenario import load_scenario, scenario_from_dict
+from sim.solutions import BargainingProblem, Solutions
+
+NO_BENCH = Solutions(None, None, {}, {})
+
+
+def _grid_scenario(step=7, k_b=0.5, w=(0.1, 0.05)):
+    data = two_party_data(protocol="zeuthen", rounds=200)
+    data["issues"]["x"]["step"] = step
+    data["parties"]["b"]["curvature"] = {"x": k_b}
+    data["parties"]["a"]["walkaway"], data["parties"]["b"]["walkaway"] = w
+    return scenario_from_dict(data)
+
+
+def _discrete_nash(scenario):
+    problem = BargainingProblem.from_scenario(scenario)
+    axes = [np.arange(i.min, i.max + 1e-9, i.step) for i in scenario.issues]
+    best, best_x = -np.inf, None
+    for point in itertools.product(*axes):
+        z = np.array([(v - i.min) / i.span for v, i in zip(point, scenario.issues, strict=True)])
+        gains = problem.utilities(z) - problem.walkaway
+        if np.all(gains >= 0) and np.prod(gains) > best:
+            best, best_x = np.prod(gains), point
+    return dict(zip(scenario.issue_ids, best_x, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("step", "k_b", "w"), [(7, 0.5, (0.1, 0.05)), (5, 1.0, (0.2, 0.0)), (3, 2.0, (0.0, 0.1))]
+)
+def test_one_issue_grid_ends_at_discrete_nash_max(step, k_b, w):
+    s = _grid_scenario(step, k_b, w)
+    out = run(s, solutions=NO_BENCH)
+    assert out.agreement
+    assert out.deal == pytest.approx(_discrete_nash(s))
+
+
+def test_two_issue_grid_logroll_ends_at_discrete_nash_max():
+    data = two_party_data(protocol="zeuthen", rounds=500)
+    data["issues"] = {
+        "p": {"min": 0, "max": 10, "step": 1},
+        "q": {"min": 0, "max": 10, "step": 2},
+    }
+    data["parties"]["a"].update(ideal={"p": 0, "q": 0}, salience={"p": 0.9, "q": 0.3}, walkaway=0.1)
+    data["parties"]["b"].update(ideal={"p": 10, "q": 10}, salience={"p": 0.4, "q": 0.8}, walkaway=0.1)
+    s = scenario_from_dict(data)
+    out = run(s, solutions=NO_BENCH)
+    assert out.agreement
+    assert out.deal == pytest.approx(_discrete_nash(s))
+
+
+def test_continuous_issue_approaches_nash_solution():
+    data = two_party_data(protocol="zeuthen", rounds=500)
+    data["parties"]["b"]["curvature"] = {"x": 0.5}
+    data["parties"]["a"]["walkaway"] = data["parties"]["b"]["walkaway"] = 0.0
+    out = run(scenario_from_dict(data), solutions=NO_BENCH)
+    assert out.deal["x"] == pytest.approx(100 / 3, abs=0.5)  # Nash: t = k / (1 + k)
+
+
+def test_risk_formula():
+    # risk = (U(own) - U(other)) / (U(own) - d): 0.8 vs 0.5 over d = 0.2 -> 0.5
+    assert zeuthen_risk(np.array([0.8]), np.array([0.5]), np.array([0.2]))[0] == pytest.approx(0.5)
+    assert zeuthen_risk(np.array([0.2]), np.array([0.1]), np.array([0.2]))[0] == 0.0
+
+
+def test_offers_only_concede_monotonically():
+    s = _grid_scenario()
+    out = run(s, solutions=NO_BENCH)
+    a_offers = out.history.positions[1:, 0, 0]
+    b_offers = out.history.positions[1:, 1, 0]
+    assert np.all(np.diff(a_offers) >= -1e-9)  # A (wants 0) concedes upward
+    assert np.all(np.diff(b_offers) <= 1e-9)  # B (wants 100) concedes downward
+
+
+def test_candidates_are_pareto_ordered():
+    s = load_scenario(GENEVA)
+    params = KernelParams.from_scenario(s)
+    cand = candidate_offers(params, 0)
+    problem = BargainingProblem.from_scenario(s)
+    u = problem.utilities(cand)[:, list(params.main)]
+    assert np.all(np.diff(u[:, 0]) > 0) and np.all(np.diff(u[:, 1]) < 0)
+
+
+def test_no_bargaining_set_no_deal():
+    data = two_party_data(protocol="zeuthen")
+    data["parties"]["a"]["walkaway"] = data["parties"]["b"]["walkaway"] = 0.8
+    out = run(scenario_from_dict(data), solutions=NO_BENCH)
+    assert not out.agreement and out.deal is None
