@@ -24,8 +24,47 @@ def protocols_geneva(out: Path) -> list[Path]:
     return write_comparison(compare_protocols(scenario), out, "geneva-2025-11-protocols")
 
 
+def _experiment_figures(name: str, figures: tuple[str, ...], out: Path) -> list[Path]:
+    """Run a shipped experiment into a scratch folder, analyse it, copy chosen figures."""
+    import shutil
+    import tempfile
+
+    from sim.analysis import analyze
+    from sim.experiment import load_experiment
+    from sim.sweep import sweep
+
+    experiment = load_experiment(ROOT / "experiments" / f"{name}.toml")
+    written = []
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = sweep(experiment, Path(scratch), progress=False)
+        analyze(directory)
+        for figure in figures:
+            target = out / f"{name}-{figure}"
+            shutil.copyfile(directory / figure, target)
+            written.append(target)
+    return written
+
+
+def experiment_grid(out: Path) -> list[Path]:
+    """The grid experiment (army cap vs Russia's war costs and the mediator's bias)."""
+    return _experiment_figures(
+        "army-cap-vs-pressure", ("agreement_heatmap.png", "outcome_heatmaps.png", "summary.json"), out
+    )
+
+
+def experiment_sobol(out: Path) -> list[Path]:
+    """The Sobol' study (what drives a deal): indices, PRIM box, outcomes vs parameters."""
+    return _experiment_figures(
+        "deal-drivers-sobol",
+        ("sensitivity.png", "prim.png", "outcomes_vs_parameters.png", "summary.json"),
+        out,
+    )
+
+
 GALLERY: dict[str, Callable[[Path], list[Path]]] = {
     "protocols-geneva": protocols_geneva,
+    "experiment-grid": experiment_grid,
+    "experiment-sobol": experiment_sobol,
 }
 
 

@@ -2,7 +2,8 @@
 
 Each run (row of a batch) draws from its own generator seeded by that run's
 seed, so a run gives the same numbers whether it is stepped alone in the Mesa
-model or computed inside a batch of thousands.
+model or computed inside a batch of thousands. Generators are created on the
+first draw only, so protocols that draw nothing cost nothing.
 """
 
 from __future__ import annotations
@@ -18,23 +19,35 @@ class RunStreams:
     """Independent random streams for the rows of a batch.
 
     Args:
-        generators: One generator per row.
+        generators: One generator per row (or None, to be made from ``seeds``).
+        seeds: One integer seed per row, used when a row first draws.
     """
 
-    def __init__(self, generators: Sequence[np.random.Generator]) -> None:
+    def __init__(
+        self,
+        generators: Sequence[np.random.Generator | None] | None = None,
+        seeds: Sequence[int] | np.ndarray | None = None,
+    ) -> None:
+        if generators is None:
+            generators = [None] * len(seeds if seeds is not None else [])
         self.generators = list(generators)
+        self.seeds = None if seeds is None else np.asarray(seeds, dtype=np.int64)
 
     @classmethod
     def from_seeds(cls, seeds: Sequence[int] | np.ndarray) -> RunStreams:
-        """Streams seeded by one integer seed per row."""
-        return cls([np.random.default_rng(int(s)) for s in seeds])
+        """Streams seeded by one integer seed per row (``default_rng(seed)``)."""
+        return cls(seeds=seeds)
 
     def __len__(self) -> int:
         return len(self.generators)
 
-    def take(self, index: np.ndarray) -> RunStreams:
-        """The streams of the selected rows (shared, not copied)."""
-        return RunStreams([self.generators[i] for i in np.flatnonzero(index)])
+    def generator(self, row: int) -> np.random.Generator:
+        """The generator of one row (created from its seed on first use)."""
+        gen = self.generators[row]
+        if gen is None:
+            gen = np.random.default_rng(int(self.seeds[row]))
+            self.generators[row] = gen
+        return gen
 
     def normal(self, shape: tuple[int, ...], rows: np.ndarray | None = None) -> np.ndarray:
         """Standard normal draws, ``(B, *shape)``; only ``rows`` draw (others get 0).
@@ -47,21 +60,23 @@ class RunStreams:
             The draws.
         """
         out = np.zeros((len(self.generators), *shape))
-        for i, gen in enumerate(self.generators):
-            if rows is None or rows[i]:
-                out[i] = gen.standard_normal(shape)
+        indices = range(len(self.generators)) if rows is None else np.flatnonzero(rows)
+        for i in indices:
+            out[i] = self.generator(i).standard_normal(shape)
         return out
 
 
 def spawn_seeds(root_seed: int, n: int) -> np.ndarray:
-    """``n`` per-run seeds derived from one root seed with ``SeedSequence``.
+    """``n`` per-run seeds derived from one root seed by ``numpy.random.SeedSequence``.
+
+    The seeds are the first ``n`` words of ``SeedSequence(root_seed)``'s
+    state, so row i's seed does not depend on how many rows follow it.
 
     Args:
         root_seed: The experiment's seed.
         n: Number of runs.
 
     Returns:
-        ``uint32`` seeds (stored per row so any run can be redone alone).
+        Seeds in [0, 2**32) as int64 (stored per row, so any run can be redone alone).
     """
-    sequence = np.random.SeedSequence(root_seed)
-    return np.array([child.generate_state(1)[0] for child in sequence.spawn(n)], dtype=np.int64)
+    return np.random.SeedSequence(root_seed).generate_state(n).astype(np.int64)

@@ -15,6 +15,14 @@ def test_gallery_tables_match_committed(tmp_path):
     assert (ROOT / "results" / "gallery" / "geneva-2025-11-protocols.png").exists()
 
 
+def test_grid_experiment_gallery_matches_committed(tmp_path):
+    written = build_gallery(tmp_path, only=["experiment-grid"])
+    summary = tmp_path / "army-cap-vs-pressure-summary.json"
+    assert summary in written
+    committed = ROOT / "results" / "gallery" / "army-cap-vs-pressure-summary.json"
+    assert summary.read_text() == committed.read_text()
+
+
 def test_gallery_items_are_documented():
     for item in GALLERY.values():
         assert item.__doc__

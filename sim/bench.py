@@ -1,0 +1,125 @@
+"""``negsim bench``: how fast each face of the kernel runs.
+
+Measures, in one process run, runs per second of (a) the Mesa-stepped model,
+(b) the batched engine on one core and (c) the batched engine on all cores
+(a warm process pool, chunks of the same batch), and the peak resident memory
+of this process and its workers. Timings are wall-clock; nothing here is a
+unit test.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import resource
+import time
+from typing import Any
+
+import numpy as np
+
+from sim.batch import run_kernel
+from sim.model import NegotiationModel, resolve_protocol
+from sim.params import KernelParams
+from sim.scenario import Scenario, scenario_from_dict
+from sim.streams import spawn_seeds
+
+__all__ = ["bench", "bench_report"]
+
+
+def _batched(scenario: Scenario, protocol: str, seeds: np.ndarray) -> int:
+    params = KernelParams.from_scenario(scenario, len(seeds))
+    run_kernel(resolve_protocol(scenario, protocol), params, seeds)
+    return len(seeds)
+
+
+def _worker_chunk(task: tuple[dict, str, np.ndarray]) -> int:
+    data, protocol, seeds = task
+    return _batched(scenario_from_dict(data), protocol, seeds)
+
+
+def _peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024.0  # Linux reports kilobytes
+
+
+def bench(
+    scenario: Scenario,
+    protocol: str | None = None,
+    runs: int = 20_000,
+    stepped_runs: int = 200,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """Measure the three faces on one scenario.
+
+    Args:
+        scenario: The scenario (every run uses it, with its own seed).
+        protocol: Protocol name (default: the scenario's).
+        runs: Runs for the batched measurements (per core for the parallel one).
+        stepped_runs: Runs of the stepped Mesa model.
+        workers: Processes for the parallel measurement (default: all cores).
+
+    Returns:
+        ``stepped_runs_per_s``, ``batched_runs_per_s``,
+        ``batched_parallel_runs_per_s``, ``peak_rss_mb`` and context.
+    """
+    from sim.sweep import process_context
+
+    name = resolve_protocol(scenario, protocol).name
+    cores = workers or os.cpu_count() or 1
+    started = time.perf_counter()
+    for seed in range(stepped_runs):
+        model = NegotiationModel(scenario, name, seed=seed).run_to_end()
+        model.release()
+    stepped = stepped_runs / (time.perf_counter() - started)
+
+    _batched(scenario, name, spawn_seeds(0, 100))  # warm-up
+    seeds = spawn_seeds(1, runs)
+    started = time.perf_counter()
+    _batched(scenario, name, seeds)
+    batched = runs / (time.perf_counter() - started)
+
+    total = runs * cores
+    seeds = spawn_seeds(2, total)
+    chunks = np.array_split(seeds, cores * 2)
+    data = dict(scenario.data)
+    with cf.ProcessPoolExecutor(max_workers=cores, mp_context=process_context()) as pool:
+        list(pool.map(_worker_chunk, [(data, name, spawn_seeds(3, 100))] * cores))  # warm the workers
+        started = time.perf_counter()
+        done = sum(pool.map(_worker_chunk, [(data, name, c) for c in chunks]))
+        parallel = done / (time.perf_counter() - started)
+    return {
+        "stepped_runs_per_s": round(stepped, 1),
+        "batched_runs_per_s": round(batched, 1),
+        "batched_parallel_runs_per_s": round(parallel, 1),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "speedup_batched_vs_stepped": round(batched / stepped, 1),
+        "scenario": scenario.name,
+        "protocol": name,
+        "runs": runs,
+        "stepped_runs": stepped_runs,
+        "cores": cores,
+    }
+
+
+def bench_report(result: dict[str, Any]) -> str:
+    """The measurements as a table."""
+    from sim.report import format_table
+
+    rows = [
+        ["Mesa-stepped model", f"{result['stepped_runs']}", f"{result['stepped_runs_per_s']:,.0f}", "1x"],
+        [
+            "batched engine, 1 core",
+            f"{result['runs']}",
+            f"{result['batched_runs_per_s']:,.0f}",
+            f"{result['batched_runs_per_s'] / result['stepped_runs_per_s']:,.0f}x",
+        ],
+        [
+            f"batched engine, {result['cores']} cores",
+            f"{result['runs'] * result['cores']}",
+            f"{result['batched_parallel_runs_per_s']:,.0f}",
+            f"{result['batched_parallel_runs_per_s'] / result['stepped_runs_per_s']:,.0f}x",
+        ],
+    ]
+    head = f"{result['scenario']} / {result['protocol']}: runs per second (peak RSS {result['peak_rss_mb']:.0f} MB)"
+    return head + "\n\n" + format_table(["engine", "runs", "runs/s", "vs stepped"], rows)

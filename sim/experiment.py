@@ -1,0 +1,343 @@
+"""Experiment files: what to vary, how to sample it, what to record.
+
+An experiment is a TOML file in ``experiments/`` (EMA Workbench vocabulary:
+*uncertainties* are world parameters, *levers* are policy choices, *outcomes*
+are what is recorded)::
+
+    [experiment]
+    name = "army-cap-vs-pressure"
+    scenario = "../scenarios/geneva-2025-11.toml"   # relative to this file
+    protocol = "mediated"
+    design = "grid"            # grid | lhs | sobol | morris | montecarlo
+    runs = 10000               # sample size; replications for grid
+    seed = 1
+    [uncertainties]
+    "parties.russia.walkaway_drift" = { low = -0.01, high = 0.0 }
+    [levers]
+    "scenario.mediator_bias.russia" = { values = [1.0, 1.5, 2.0] }
+    [outcomes]
+    names = ["agreement", "round", "deal.army_cap", "utility.ukraine"]
+
+Validation follows the scenario rules: every problem on one line naming the
+file, the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from sim.batch import parameter_slot
+from sim.errors import Problem, UserError
+from sim.protocols import protocol_names
+from sim.samplers import DESIGNS, Design, Parameter, make_design
+from sim.scenario import Scenario, _number, _pydantic_problems, _text, load_scenario
+
+__all__ = ["Experiment", "experiment_from_dict", "load_experiment", "outcome_names"]
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+Real = _number("a finite number")
+Count = _number("an integer >= 1", low=1, integer=True)
+Seed = _number("an integer >= 0", low=0, integer=True)
+Points = _number("an integer >= 2", low=2, integer=True)
+Text = _text()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParameterSpec(_Strict):
+    """A range ``{low, high[, points]}`` or a list ``{values = [...]}``."""
+
+    low: Real | None = None
+    high: Real | None = None
+    values: list[Real | Text] | None = None
+    points: Points = 5
+
+
+class HeaderSpec(_Strict):
+    """The ``[experiment]`` table."""
+
+    name: Text
+    scenario: Text
+    protocol: Text | None = None
+    design: Text
+    runs: Count = 1
+    seed: Seed = 0
+    chunk_size: Count = 5000
+    title: Text = ""
+
+
+class OutcomesSpec(_Strict):
+    """The ``[outcomes]`` table."""
+
+    names: list[Text]
+
+
+class AnalysisSpec(_Strict):
+    """The optional ``[analysis]`` table."""
+
+    heatmap: list[Text] | None = None
+    prim_threshold: _number("a number in (0, 1]", low=0.0, high=1.0, low_open=True) = 0.8  # type: ignore[valid-type]
+
+
+class ExperimentSpec(_Strict):
+    """A whole experiment file."""
+
+    experiment: HeaderSpec
+    uncertainties: dict[str, ParameterSpec] = {}
+    levers: dict[str, ParameterSpec] = {}
+    outcomes: OutcomesSpec
+    analysis: AnalysisSpec = AnalysisSpec()
+
+
+def outcome_names(scenario: Scenario) -> list[str]:
+    """Every outcome a run records for this scenario."""
+    return (
+        ["agreement", "round", "end_round", "distance_to_nash"]
+        + [f"deal.{i}" for i in scenario.issue_ids]
+        + [f"utility.{p}" for p in scenario.party_ids]
+        + [f"walkaway.{p}" for p in scenario.party_ids]
+    )
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment.
+
+    Attributes:
+        name: Experiment id (names its results folder).
+        title: Human-readable title.
+        source: The experiment file.
+        scenario: The scenario every run starts from.
+        protocol: Protocol name.
+        design: Sampler name.
+        runs: Sample size, or replications for grid.
+        seed: Root seed: per-run seeds and samplers derive from it.
+        chunk_size: Runs per stored chunk.
+        parameters: Uncertainties then levers.
+        outcomes: Outcome names to record.
+        heatmap: Two parameter paths for the agreement heatmap.
+        prim_threshold: PRIM's density threshold.
+    """
+
+    name: str
+    title: str
+    source: str
+    scenario: Scenario
+    protocol: str
+    design: str
+    runs: int
+    seed: int
+    chunk_size: int
+    parameters: tuple[Parameter, ...]
+    outcomes: tuple[str, ...]
+    heatmap: tuple[str, ...] | None = None
+    prim_threshold: float = 0.8
+    _design: list = field(default_factory=list, repr=False, compare=False)
+
+    def resolved(self) -> dict[str, Any]:
+        """The experiment with everything resolved (the scenario's data included)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "protocol": self.protocol,
+            "design": self.design,
+            "runs": self.runs,
+            "seed": self.seed,
+            "chunk_size": self.chunk_size,
+            "parameters": [
+                {
+                    "path": p.path,
+                    "kind": p.kind,
+                    "low": p.low,
+                    "high": p.high,
+                    "values": None if p.values is None else list(p.values),
+                    "points": p.points,
+                }
+                for p in self.parameters
+            ],
+            "outcomes": list(self.outcomes),
+            "heatmap": None if self.heatmap is None else list(self.heatmap),
+            "prim_threshold": self.prim_threshold,
+            "scenario": {
+                "name": self.scenario.name,
+                "sha256": self.scenario.sha256,
+                "data": self.scenario.data,
+            },
+        }
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the resolved experiment in canonical JSON."""
+        text = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def build_design(self) -> Design:
+        """The design (cached)."""
+        if not self._design:
+            self._design.append(make_design(self.design, self.parameters, self.runs, self.seed))
+        return self._design[0]
+
+    @property
+    def rows(self) -> int:
+        """Number of runs."""
+        return self.build_design().rows
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment TOML file (its scenario path is relative to it).
+
+    Raises:
+        UserError: Listing every problem found.
+    """
+    source = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UserError.at(source, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError.at(source, "", f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError.at(source, "", f"not valid TOML: {exc}") from None
+    return experiment_from_dict(data, source, Path(path).parent)
+
+
+def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | None = None) -> Experiment:
+    """Validate experiment data (see :func:`load_experiment`)."""
+    try:
+        spec = ExperimentSpec.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(_pydantic_problems(source, exc)) from None
+    head = spec.experiment
+    problems: list[Problem] = []
+
+    def bad(path: str, message: str) -> None:
+        problems.append(Problem(source, path, message))
+
+    if not NAME.match(head.name):
+        bad("experiment.name", "must be a name of letters, digits, '-', '_' or '.'")
+    if head.design not in DESIGNS:
+        bad("experiment.design", f"must be one of {', '.join(DESIGNS)}; got {head.design!r}")
+    if head.protocol is not None and head.protocol not in protocol_names():
+        bad("experiment.protocol", f"must be one of {', '.join(protocol_names())}; got {head.protocol!r}")
+    scenario_path = (base or Path(".")) / head.scenario
+    try:
+        scenario = load_scenario(scenario_path)
+    except UserError as exc:
+        if any(p.message == "file not found" for p in exc.problems):
+            raise UserError.at(source, "experiment.scenario", f"file not found: {scenario_path}") from None
+        raise
+    parameters: list[Parameter] = []
+    for kind, table in (("uncertainty", spec.uncertainties), ("lever", spec.levers)):
+        section = "uncertainties" if kind == "uncertainty" else "levers"
+        for path, p in table.items():
+            where = f"{section}.{path}"
+            try:
+                slot = parameter_slot(scenario, path, source)
+            except UserError as exc:
+                problems += [Problem(source, where, q.message) for q in exc.problems]
+                continue
+            if p.values is not None and (p.low is not None or p.high is not None):
+                bad(where, "give either {low, high} or {values = [...]}, not both")
+                continue
+            if p.values is not None:
+                if not p.values:
+                    bad(where, "values must not be empty")
+                    continue
+                if len({type(v) for v in p.values}) > 1:
+                    bad(where, "values must be all numbers or all names")
+                    continue
+                checks = list(p.values)
+            elif p.low is None or p.high is None:
+                bad(where, "needs {low, high} or {values = [...]}")
+                continue
+            elif not p.low < p.high:
+                bad(where, f"needs low < high; got low {p.low:g}, high {p.high:g}")
+                continue
+            else:
+                checks = [p.low, p.high]
+            try:
+                slot.encode(checks, source)
+            except UserError as exc:
+                problems += [Problem(source, where, q.message) for q in exc.problems]
+                continue
+            if slot.categories is not None and p.values is None:
+                bad(where, f"a categorical parameter needs values = [...] from {', '.join(slot.categories)}")
+                continue
+            parameters.append(
+                Parameter(path, kind, p.low, p.high, None if p.values is None else tuple(p.values), p.points)
+            )
+    if head.design == "montecarlo":
+        given = {p.path for p in parameters}
+        for path, (low, high) in scenario.ranges.items():
+            if path in given:
+                continue
+            try:
+                slot = parameter_slot(scenario, path, scenario.source)
+            except UserError as exc:
+                problems += exc.problems
+                continue
+            if high > low:
+                parameters.append(Parameter(path, "uncertainty", low, high))
+    paths = [p.path for p in parameters]
+    duplicated = {p for p in paths if paths.count(p) > 1}
+    for path in sorted(duplicated):
+        bad(f"levers.{path}", "is also an uncertainty; vary a parameter in one table only")
+    if head.design in ("sobol", "morris", "lhs", "montecarlo") and not any(p.ranged for p in parameters):
+        bad("uncertainties", f"design {head.design} needs at least one {{low, high}} range")
+    if head.design in ("sobol", "morris"):
+        for p in parameters:
+            if not p.ranged:
+                section = "uncertainties" if p.kind == "uncertainty" else "levers"
+                bad(
+                    f"{section}.{p.path}",
+                    f"design {head.design} samples every parameter from {{low, high}}; "
+                    "give a range or use design = grid or lhs",
+                )
+    if head.design == "grid" and not parameters:
+        bad("uncertainties", "a grid needs at least one parameter")
+    if head.design == "sobol" and head.runs & (head.runs - 1):
+        bad("experiment.runs", f"sobol needs a power of two (Saltelli sampling); got {head.runs}")
+    known = outcome_names(scenario)
+    for k, name in enumerate(spec.outcomes.names):
+        if name not in known:
+            bad(f"outcomes.names[{k}]", f"unknown outcome {name!r}; known: {', '.join(known)}")
+    if not spec.outcomes.names:
+        bad("outcomes.names", "name at least one outcome")
+    heatmap = spec.analysis.heatmap
+    if heatmap is not None:
+        if len(heatmap) != 2:
+            bad("analysis.heatmap", "must name two parameters")
+        for name in heatmap:
+            if name not in paths:
+                bad("analysis.heatmap", f"must name varied parameters ({', '.join(paths)}); got {name!r}")
+    if problems:
+        raise UserError(problems)
+    experiment = Experiment(
+        name=head.name,
+        title=head.title or head.name,
+        source=source,
+        scenario=scenario,
+        protocol=head.protocol or scenario.protocol,
+        design=head.design,
+        runs=head.runs,
+        seed=head.seed,
+        chunk_size=head.chunk_size,
+        parameters=tuple(parameters),
+        outcomes=tuple(spec.outcomes.names),
+        heatmap=None if heatmap is None else tuple(heatmap),
+        prim_threshold=spec.analysis.prim_threshold,
+    )
+    if not math.isfinite(experiment.rows) or experiment.rows < 1:
+        raise UserError.at(source, "experiment.runs", "the design has no rows")
+    return experiment

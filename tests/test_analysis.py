@@ -1,0 +1,90 @@
+"""negsim analyze: heatmaps, deal distribution, SALib indices, PRIM box."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import GENEVA
+
+from sim.analysis import analyze
+from sim.cli import main
+from sim.experiment import experiment_from_dict
+from sim.sweep import read_results, sweep
+
+
+def _grid(tmp_path):
+    spec = {
+        "experiment": {"name": "g", "scenario": str(GENEVA), "design": "grid", "runs": 1, "seed": 1},
+        "uncertainties": {"parties.russia.walkaway_drift": {"low": -0.02, "high": 0.01, "points": 7}},
+        "levers": {"scenario.mediator_bias.russia": {"values": [0.5, 1.0, 2.0]}},
+        "outcomes": {"names": ["agreement", "round", "deal.army_cap", "utility.ukraine"]},
+    }
+    return sweep(experiment_from_dict(spec, "g.toml"), tmp_path, workers=1, progress=False)
+
+
+def test_grid_analysis_figures_and_summary(tmp_path):
+    directory = _grid(tmp_path)
+    names = {p.name for p in analyze(directory)}
+    assert {
+        "agreement_heatmap.png",
+        "outcome_heatmaps.png",
+        "deal_distribution.png",
+        "outcomes_vs_parameters.png",
+        "prim.png",
+        "summary.json",
+    } <= names
+    summary = json.loads((directory / "summary.json").read_text())
+    table = read_results(directory)
+    assert summary["agreement_rate"] == pytest.approx(table["agreement"].mean())
+    assert summary["complete"] and summary["rows"] == 21
+    # the grid's no-deal region is positive drift: PRIM says so
+    box = summary["prim"]["deal"]
+    assert box["density"] == pytest.approx(1.0)
+    (limit,) = [r for r in box["restricted"] if r["parameter"] == "parties.russia.walkaway_drift"]
+    assert limit["high"] < 0.005
+    assert summary["prim"]["deal"]["statement"].startswith("A deal happens")
+
+
+def test_sobol_analysis_indices(tmp_path):
+    spec = {
+        "experiment": {"name": "s", "scenario": str(GENEVA), "design": "sobol", "runs": 64, "seed": 3},
+        "uncertainties": {
+            "parties.ukraine.walkaway": {"low": 0.4, "high": 0.75},
+            "parties.russia.patience": {"low": 0.85, "high": 1.0},
+        },
+        "outcomes": {"names": ["agreement", "end_round", "utility.ukraine"]},
+    }
+    directory = sweep(experiment_from_dict(spec, "s.toml"), tmp_path, workers=1, progress=False)
+    names = {p.name for p in analyze(directory)}
+    assert "sensitivity.png" in names
+    indices = json.loads((directory / "summary.json").read_text())["sensitivity"]
+    st = np.array(indices["utility.ukraine"]["total ST"])
+    # Ukraine's walk-away value matters far more to its utility than Russia's patience
+    assert st[0] > 5 * abs(st[1])
+
+
+def test_analyze_rejects_a_folder_that_is_not_a_sweep(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path)]) == 2
+    assert "no manifest.json: not a sweep results folder" in capsys.readouterr().err
+
+
+def test_sweep_command_end_to_end(tmp_path, capsys):
+    spec = tmp_path / "e.toml"
+    spec.write_text(
+        f'[experiment]\nname = "e"\nscenario = "{GENEVA}"\ndesign = "lhs"\nruns = 40\nseed = 9\nchunk_size = 15\n'
+        '[uncertainties]\n"parties.ukraine.walkaway" = { low = 0.4, high = 0.8 }\n'
+        '[levers]\n"scenario.mediator_bias.russia" = { values = [1.0, 2.0] }\n'
+        '[outcomes]\nnames = ["agreement", "deal.territory"]\n'
+    )
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "r"), "--workers", "2", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "80 runs of mediated (lhs design), chunks of 15" in out
+    (directory,) = (tmp_path / "r" / "e").iterdir()
+    assert len(list(directory.glob("chunk-*.parquet"))) == 6
+    assert (directory / "agreement_heatmap.png").exists()
+    # a second run finds everything done and recomputes nothing
+    before = {p.name: p.stat().st_mtime_ns for p in directory.glob("chunk-*.parquet")}
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "r"), "--no-analyze", "--no-progress"]) == 0
+    assert before == {p.name: p.stat().st_mtime_ns for p in directory.glob("chunk-*.parquet")}
