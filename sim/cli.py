@@ -128,6 +128,132 @@ def cmd_gallery(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer in 0..65535; got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be an integer in 0..65535; got {value}")
+    return value
+
+
+def _bind_port(host: str, port: int) -> int:
+    """Check that ``host:port`` is free (port 0: pick a free one); return the port."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            return sock.getsockname()[1]
+    except OSError as exc:
+        flag = "--port" if exc.errno == 98 else "--host"  # EADDRINUSE
+        raise UserError.at(flag, "", f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    import os
+
+    from sim.scenario import load_scenario
+
+    if args.scenario is None:
+        found = sorted(Path("scenarios").glob("*.toml"))
+        if not found:
+            raise UserError.at("SCENARIO", "", "no scenario given and no scenarios/*.toml here; name a file")
+        args.scenario = str(found[0])
+    load_scenario(args.scenario)  # bad files stop here, one line per problem
+    port = _bind_port(args.host, args.port)
+    os.environ["NEGSIM_UI_SCENARIO"] = str(Path(args.scenario).resolve())
+    os.environ["NEGSIM_UI_DIR"] = str(Path(args.scenario).resolve().parent)
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no phoning home from class
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"negsim ui: {args.scenario} at http://{shown}:{port}/ (Ctrl-C stops it)", flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"negsim ui: listening on {args.host}: other machines can open the page", flush=True)
+    import contextlib
+    import warnings
+
+    import click
+
+    # plain http on one machine: solara's advice about https cookies does not apply
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+    from solara.__main__ import cli as solara_cli
+
+    with contextlib.suppress(click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C stops the server
+        solara_cli.main(
+            ["run", "sim.app", "--host", args.host, "--port", str(port), "--production", "--no-open"]
+            + ["--no-check-version"],
+            prog_name="negsim ui",
+            standalone_mode=False,
+        )
+    print("negsim ui: stopped", flush=True)
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.analysis import analyze
+    from sim.experiment import load_experiment
+    from sim.sweep import sweep
+
+    experiment = load_experiment(args.experiment)
+    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise UserError.at(
+            "--scheduler",
+            "",
+            f"must be a Dask scheduler address like tcp://host:8786; got {args.scheduler!r}",
+        )
+    out_root = _out_dir(Path(args.out)) if args.out else Path("results")
+    print(
+        f"{experiment.name}: {experiment.rows} runs of {experiment.protocol} ({experiment.design} design), "
+        f"chunks of {experiment.chunk_size}"
+    )
+    try:
+        directory = sweep(
+            experiment,
+            out_root,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.no_progress,
+            command=["negsim", *sys.argv[1:]],
+        )
+    except KeyboardInterrupt:
+        print(
+            "negsim: interrupted; finished chunks are kept: rerun the same command to resume", file=sys.stderr
+        )
+        return 130
+    except OSError as exc:
+        if args.scheduler:
+            raise UserError.at("--scheduler", "", f"cannot reach {args.scheduler}: {exc}") from None
+        raise
+    print(f"results: {directory}")
+    if not args.no_analyze:
+        for path in analyze(directory):
+            print(f"wrote {path}")
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from sim.analysis import analyze
+
+    for path in analyze(Path(args.directory)):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.bench import bench, bench_report
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    result = bench(scenario, args.protocol, runs=args.runs, stepped_runs=args.stepped_runs)
+    print(json.dumps(result) if args.json else bench_report(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``negsim`` and its subcommands."""
     from sim import __version__
@@ -168,6 +294,50 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gallery", help="regenerate the committed figures in results/gallery/")
     p.add_argument("--only", nargs="+", metavar="ITEM", help="regenerate only these items")
     p.set_defaults(func=cmd_gallery)
+
+    p = sub.add_parser("ui", help="the classroom UI in the browser: sliders, live plots, save as scenario")
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        help="scenario TOML file (default: the first of scenarios/); picker: its folder",
+    )
+    p.add_argument("--port", type=_port, default=8765, help="port (default: 8765; 0 = any free port)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
+    p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("sweep", help="run an experiment (grid, lhs, sobol, morris, montecarlo) into Parquet")
+    p.add_argument("experiment", help="experiment TOML file (experiments/*.toml)")
+    p.add_argument("--workers", type=_int_at_least(1, "workers"), help="local processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    p.add_argument(
+        "--out", type=Path, help="root folder (default: results/); writes <root>/<experiment>/<hash8>/"
+    )
+    p.add_argument("--no-analyze", action="store_true", help="skip the figures at the end")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("analyze", help="figures of a sweep: heatmap, deal distribution, sensitivity, PRIM")
+    p.add_argument("directory", help="a sweep's results folder, results/<experiment>/<hash8>/")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser(
+        "bench", help="runs per second: stepped Mesa model vs batched engine (1 core, all cores)"
+    )
+    p.add_argument("scenario", nargs="?", default="scenarios/geneva-2025-11.toml", help="scenario TOML file")
+    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument(
+        "--runs", type=_int_at_least(1, "runs"), default=20_000, help="batched runs (default 20000)"
+    )
+    p.add_argument(
+        "--stepped-runs",
+        type=_int_at_least(1, "stepped-runs"),
+        default=200,
+        help="stepped runs (default 200)",
+    )
+    p.add_argument("--json", action="store_true", help="print the measurements as JSON")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("validate", help="check scenario files without running them")
     p.add_argument("scenarios", nargs="+", help="scenario TOML files")

@@ -3,6 +3,12 @@
 Figures are drawn on ``matplotlib.figure.Figure`` objects (no global pyplot
 state), so they can be made from worker processes and tests alike, and the
 PNG bytes depend only on the inputs.
+
+The figure functions read ``scenario``, ``history``, ``protocol``, ``deal``,
+``round`` and ``benchmarks`` of the run they are given: an
+:class:`~sim.outcome.Outcome`, or a run still going (the classroom UI's
+:class:`~sim.classroom.Snapshot`), optionally with a ``baseline`` run drawn
+faintly behind.
 """
 
 from __future__ import annotations
@@ -60,11 +66,16 @@ def _grid(n: int) -> tuple[int, int]:
     return (n + cols - 1) // cols, cols
 
 
-def trajectories_figure(outcome: Outcome) -> Figure:
+def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) -> Figure:
     """Per issue: the tabled text and each party's position by round.
 
     Ideals are dotted lines, red lines shaded bands (the side a party will not
     accept), the deal a star.
+
+    Args:
+        outcome: The run (finished, or still going: its history so far).
+        baseline: Another run of the same issues, drawn faintly behind (the
+            classroom UI's "compare with baseline").
     """
     s = outcome.scenario
     h = outcome.history
@@ -74,6 +85,8 @@ def trajectories_figure(outcome: Outcome) -> Figure:
     rounds = np.arange(h.rounds + 1)
     for k, issue in enumerate(s.issues):
         ax = axes[k]
+        if baseline is not None:
+            _baseline_path(ax, baseline, baseline.history.text[:, k], _deal_value(baseline, issue.id))
         for a, party in enumerate(s.parties):
             colour = party_colour(a)
             ax.plot(rounds, h.positions[:, a, k], color=colour, lw=1.2, alpha=0.9, label=party.name)
@@ -99,6 +112,8 @@ def trajectories_figure(outcome: Outcome) -> Figure:
         ax.set_xlabel("round", fontsize=8)
         ax.tick_params(labelsize=7)
         label_issue_axis(ax, issue)
+        if baseline is not None:
+            ax.set_xlim(-0.5, max(h.rounds, baseline.history.rounds, 1) + 0.5)
     for ax in axes[len(s.issues) :]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
@@ -108,8 +123,14 @@ def trajectories_figure(outcome: Outcome) -> Figure:
     return fig
 
 
-def utilities_figure(outcome: Outcome) -> Figure:
-    """Per party: utility of the text, walk-away value and aspiration by round."""
+def utilities_figure(outcome: Outcome, *, baseline: Outcome | None = None) -> Figure:
+    """Per party: utility of the text, walk-away value and aspiration by round.
+
+    Args:
+        outcome: The run (finished, or still going: its history so far).
+        baseline: Another run of the same parties, whose utility of the text
+            is drawn faintly behind.
+    """
     s = outcome.scenario
     h = outcome.history
     rows, cols = _grid(len(s.parties))
@@ -119,6 +140,9 @@ def utilities_figure(outcome: Outcome) -> Figure:
     for a, party in enumerate(s.parties):
         ax = axes[a]
         colour = party_colour(a)
+        if baseline is not None:
+            _baseline_path(ax, baseline, baseline.history.utility[:, a], None, "utility as loaded (baseline)")
+            ax.set_xlim(-0.5, max(h.rounds, baseline.history.rounds, 1) + 0.5)
         ax.plot(rounds, h.utility[:, a], color=colour, lw=2, label="utility of the text")
         ax.plot(rounds, h.walkaway[:, a], color=colour, lw=1.2, ls="--", label="walk-away")
         ax.plot(rounds, h.aspiration[:, a], color=colour, lw=1, ls=":", label="aspiration")
@@ -149,9 +173,23 @@ def utilities_figure(outcome: Outcome) -> Figure:
 
 
 def utility_plane_figure(
-    outcome: Outcome, parties: tuple[str, str] | None = None, frontier: tuple | None = None
+    outcome: Outcome,
+    parties: tuple[str, str] | None = None,
+    frontier: tuple | None = None,
+    *,
+    baseline: Outcome | None = None,
+    current: bool = False,
 ) -> Figure:
-    """Utilities of two parties: Pareto frontier, walk-aways, benchmarks, text path, deal."""
+    """Utilities of two parties: Pareto frontier, walk-aways, benchmarks, text path, deal.
+
+    Args:
+        outcome: The run (finished, or still going: its history so far).
+        parties: The two party ids on the axes (default: the main parties).
+        frontier: A precomputed ``pareto_frontier(scenario, parties)``.
+        baseline: Another run of the same scenario's parties, whose text path
+            (and deal) is drawn faintly behind.
+        current: Mark the text on the table in the last round recorded.
+    """
     from sim.solutions import pareto_frontier
 
     s = outcome.scenario
@@ -164,6 +202,25 @@ def utility_plane_figure(
     if len(utils):
         ax.plot(utils[:, 0], utils[:, 1], color="#555555", lw=2, label="Pareto frontier")
     h = outcome.history
+    if baseline is not None:
+        bh = baseline.history
+        ax.plot(bh.utility[:, a], bh.utility[:, b], **BASELINE_STYLE, label="text as loaded (baseline)")
+        if baseline.deal is not None:
+            u = _utilities_of(baseline.scenario, baseline.deal)
+            ax.plot(u[a], u[b], marker="*", ms=13, ls="none", color="#bbbbbb", mec="#888888", zorder=1)
+    if current:
+        ax.plot(
+            h.utility[-1, a],
+            h.utility[-1, b],
+            marker="o",
+            ms=13,
+            ls="none",
+            mfc="none",
+            mec="#e67e22",
+            mew=2.5,
+            zorder=6,
+            label=f"current text (round {h.rounds})",
+        )
     ax.plot(
         h.utility[:, a],
         h.utility[:, b],
@@ -220,6 +277,22 @@ def utility_plane_figure(
     ax.set_title(f"{s.title}: utility plane ({outcome.protocol})", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+BASELINE_STYLE = {"color": "#9a9a9a", "lw": 3.0, "alpha": 0.35, "zorder": 0}
+
+
+def _deal_value(outcome: Outcome, issue_id: str) -> float | None:
+    return None if outcome.deal is None else outcome.deal[issue_id]
+
+
+def _baseline_path(
+    ax, baseline: Outcome, values: np.ndarray, deal: float | None, label: str = "text as loaded (baseline)"
+) -> None:
+    """Draw a baseline run's values by round faintly behind the current run."""
+    ax.plot(np.arange(len(values)), values, **BASELINE_STYLE, label=label)
+    if deal is not None and baseline.round is not None:
+        ax.plot([baseline.round], [deal], marker="*", ms=11, ls="none", color="#bbbbbb", mec="#888888")
 
 
 def _utilities_of(scenario: Scenario, point: dict[str, float]) -> np.ndarray:

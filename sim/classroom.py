@@ -1,0 +1,676 @@
+"""The classroom model: a negotiation built from flat, slider-sized parameters.
+
+Mesa's SolaraViz machinery builds a model from keyword arguments described by
+``model_params`` (one slider or select per argument) and rebuilds it the same
+way on Reset. :class:`ClassroomModel` is that model for negsim: it takes a
+scenario file plus flat keyword arguments, one per control, e.g.
+
+    ClassroomModel("scenarios/geneva-2025-11.toml", ukraine__walkaway=0.7, rounds=30)
+
+applies them with :meth:`sim.scenario.Scenario.with_values` and runs the
+ordinary :class:`~sim.model.NegotiationModel`: the bargaining maths is the
+kernel's, untouched. :func:`scenario_toml` writes the same state back as a
+scenario file that reproduces the run ("save as scenario"), and
+:class:`Snapshot` and :func:`summary` describe a run in progress for the
+browser UI (``sim/app.py``).
+
+Control names (``name`` -> scenario path):
+
+* ``protocol``, ``rounds``, ``seed``, ``noise`` -> ``scenario.<name>``
+* ``bias__<party>`` -> ``scenario.mediator_bias.<party>``
+* ``<party>__ideal__<issue>``, ``<party>__salience__<issue>`` ->
+  ``parties.<party>.ideal.<issue>`` (``.salience.``)
+* ``<party>__walkaway``, ``<party>__walkaway_drift``, ``<party>__patience``,
+  ``<party>__capability`` -> ``parties.<party>.<field>``
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tomli_w
+
+from sim.errors import UserError
+from sim.model import NegotiationModel
+from sim.outcome import History, Outcome
+from sim.protocols import protocol_names
+from sim.scenario import Scenario, load_scenario
+from sim.solutions import Solutions, pareto_frontier, solve
+
+__all__ = [
+    "ClassroomModel",
+    "Control",
+    "Snapshot",
+    "baseline_run",
+    "changed_values",
+    "controls",
+    "frontier_for",
+    "load_cached",
+    "model_params",
+    "scenario_files",
+    "scenario_toml",
+    "solutions_for",
+    "summary",
+    "variant_scenario",
+]
+
+SOURCE = "classroom UI"
+
+
+# --------------------------------------------------------------------------
+# Controls: one per slider, each bound to a path in the scenario file.
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Control:
+    """One slider or select of the classroom UI.
+
+    Attributes:
+        name: Keyword argument of :class:`ClassroomModel` (``ukraine__walkaway``).
+        path: Dotted path of the value in the scenario file.
+        label: Text shown next to the control.
+        group: ``"run"``, ``"mediator"`` or a party id: where the control sits.
+        kind: Mesa's input type: ``"SliderFloat"``, ``"SliderInt"`` or ``"Select"``.
+        value: The value in the file as loaded.
+        min: Lowest value of a slider.
+        max: Highest value of a slider.
+        step: Slider step; values are rounded to its decimals.
+        values: Choices of a select.
+    """
+
+    name: str
+    path: str
+    label: str
+    group: str
+    kind: str
+    value: Any
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    values: tuple[str, ...] = field(default=())
+
+    def clean(self, value: Any) -> Any:
+        """The value as this control holds it: on its step's decimals, of its type.
+
+        Args:
+            value: A value from a slider, a select or a caller.
+
+        Returns:
+            The cleaned value (float rounded to the step's decimals, int, or str).
+
+        Raises:
+            UserError: If the value has the wrong type or a select does not offer it.
+        """
+        if self.kind == "Select":
+            if value not in self.values:
+                raise UserError.at(
+                    SOURCE, self.name, f"must be one of {', '.join(self.values)}; got {value!r}"
+                )
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise UserError.at(SOURCE, self.name, f"must be a number; got {value!r}")
+        if self.kind == "SliderInt":
+            if value != int(value):
+                raise UserError.at(SOURCE, self.name, f"must be an integer; got {value!r}")
+            return int(value)
+        cleaned = round(float(value), _decimals(self.step or 0.01) + 2)
+        if cleaned == int(cleaned) and isinstance(self.value, int):
+            return int(cleaned)  # keep integers of the file (85, not 85.0)
+        return cleaned
+
+    def param(self, value: Any | None = None) -> dict[str, Any]:
+        """This control as an entry of Mesa's ``model_params`` (shown at ``value``).
+
+        Sliders show their value in the label (``Ukraine: walk-away 0.60``).
+        """
+        shown = self.value if value is None else value
+        if self.kind == "Select":
+            return {"type": "Select", "label": self.label, "value": shown, "values": list(self.values)}
+        return {
+            "type": self.kind,
+            "label": f"{self.label} {self.format(shown)}",
+            "value": shown,
+            "min": self.min,
+            "max": self.max,
+            "step": self.step,
+        }
+
+    def format(self, value: Any) -> str:
+        """A value as the control shows it (with its step's decimals)."""
+        if self.kind != "SliderFloat":
+            return str(value)
+        return f"{value:.{_decimals(self.step or 0.01)}f}"
+
+
+def _decimals(step: float) -> int:
+    """Number of decimals of a slider step (0.005 -> 3, 10 -> 0)."""
+    exponent = Decimal(repr(float(step))).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def _slider(
+    name: str, path: str, label: str, group: str, value: float, low: float, high: float, step: float
+) -> Control:
+    """A float slider over [low, high] whose grid of ``step`` passes through the file's value.
+
+    A browser slider snaps its value to ``min + k * step`` as soon as it is
+    shown; putting the file's value on the grid keeps the scenario as loaded.
+    """
+    digits = _decimals(step) + 2
+    low, high = min(low, value), max(high, value)
+    below = math.floor(round((value - low) / step, 9))
+    above = math.floor(round((high - value) / step, 9))
+    return Control(
+        name,
+        path,
+        label,
+        group,
+        "SliderFloat",
+        value,
+        round(value - below * step, digits),
+        round(value + above * step, digits),
+        step,
+    )
+
+
+def controls(scenario: Scenario) -> dict[str, Control]:
+    """Every control of a scenario, in display order, by name.
+
+    Args:
+        scenario: The scenario as loaded.
+
+    Returns:
+        ``{name: Control}``: run settings, mediator bias, then each party.
+    """
+    out: list[Control] = [
+        Control(
+            "protocol",
+            "scenario.protocol",
+            "protocol",
+            "run",
+            "Select",
+            scenario.protocol,
+            values=tuple(protocol_names()),
+        ),
+        Control(
+            "rounds",
+            "scenario.rounds",
+            "rounds (at most)",
+            "run",
+            "SliderInt",
+            scenario.rounds,
+            1,
+            max(100, scenario.rounds),
+            1,
+        ),
+        Control(
+            "seed", "scenario.seed", "seed", "run", "SliderInt", scenario.seed, 0, max(99, scenario.seed), 1
+        ),
+        _slider("noise", "scenario.noise", "drafting noise", "run", scenario.noise, 0.0, 0.1, 0.005),
+    ]
+    for party in scenario.parties:
+        bias = scenario.mediator_bias[party.id]
+        out.append(
+            _slider(
+                f"bias__{party.id}",
+                f"scenario.mediator_bias.{party.id}",
+                f"bias toward {party.name}",
+                "mediator",
+                bias,
+                0.0,
+                3.0,
+                0.05,
+            )
+        )
+    for party in scenario.parties:
+        pid, name = party.id, party.name
+        where = f"parties.{pid}"
+        for issue in scenario.issues:
+            low, high = party.red_lines[issue.id]
+            out.append(
+                _slider(
+                    f"{pid}__ideal__{issue.id}",
+                    f"{where}.ideal.{issue.id}",
+                    f"{name}: ideal {issue.id}",
+                    pid,
+                    party.ideal[issue.id],
+                    max(low, issue.min),
+                    min(high, issue.max),
+                    issue.step or _nice_step(issue.span / 100),
+                )
+            )
+        for issue in scenario.issues:
+            out.append(
+                _slider(
+                    f"{pid}__salience__{issue.id}",
+                    f"{where}.salience.{issue.id}",
+                    f"{name}: salience {issue.id}",
+                    pid,
+                    party.salience[issue.id],
+                    0.0,
+                    1.0,
+                    0.05,
+                )
+            )
+        out += [
+            _slider(
+                f"{pid}__walkaway", f"{where}.walkaway", f"{name}: walk-away", pid, party.walkaway, 0, 1, 0.01
+            ),
+            _slider(
+                f"{pid}__walkaway_drift",
+                f"{where}.walkaway_drift",
+                f"{name}: walk-away drift",
+                pid,
+                party.walkaway_drift,
+                -0.02,
+                0.01,
+                0.0005,
+            ),
+            _slider(
+                f"{pid}__patience",
+                f"{where}.patience",
+                f"{name}: patience",
+                pid,
+                party.patience,
+                0.5,
+                1,
+                0.005,
+            ),
+            _slider(
+                f"{pid}__capability",
+                f"{where}.capability",
+                f"{name}: capability",
+                pid,
+                party.capability,
+                0.0,
+                max(1.0, 2 * party.capability),
+                0.01,
+            ),
+        ]
+    return {c.name: c for c in out}
+
+
+def _nice_step(raw: float) -> float:
+    """The largest of 1, 2, 5 x 10^k not above ``raw``."""
+    power = 10.0 ** math.floor(math.log10(raw))
+    for factor in (5, 2, 1):
+        if factor * power <= raw:
+            return float(f"{factor * power:.12g}")
+    return power
+
+
+def model_params(scenario: Scenario, values: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """Mesa ``model_params`` of every control, showing ``values`` (default: the file's).
+
+    Args:
+        scenario: The scenario as loaded.
+        values: Current control values by name.
+
+    Returns:
+        ``{name: {"type": ..., "label": ..., "value": ..., ...}}``.
+    """
+    values = values or {}
+    return {name: c.param(values.get(name)) for name, c in controls(scenario).items()}
+
+
+def _clean_values(scenario: Scenario, values: Mapping[str, Any]) -> dict[str, Any]:
+    known = controls(scenario)
+    out = {}
+    for name, value in values.items():
+        if name not in known:
+            raise UserError.at(SOURCE, name, f"unknown control for scenario {scenario.name!r}")
+        out[name] = known[name].clean(value)
+    return out
+
+
+def changed_values(scenario: Scenario, values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The controls whose value differs from the file: ``{path: (file value, new value)}``.
+
+    Args:
+        scenario: The scenario as loaded.
+        values: Control values by name (others keep the file's value).
+
+    Raises:
+        UserError: If a name is not a control of the scenario or a value is not allowed.
+    """
+    known = controls(scenario)
+    cleaned = _clean_values(scenario, values)
+    return {
+        known[name].path: (known[name].value, value)
+        for name, value in cleaned.items()
+        if value != known[name].value
+    }
+
+
+def variant_scenario(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """The scenario with control values applied (validated again).
+
+    Only values that differ from the file are written, so untouched ranges
+    (``{low, high}``) survive and an untouched scenario is the file itself.
+
+    Raises:
+        UserError: If a value is not allowed in a scenario (e.g. every salience 0).
+    """
+    changes = changed_values(scenario, values)
+    if not changes:
+        return scenario
+    return scenario.with_values({path: new for path, (_, new) in changes.items()}, source=SOURCE)
+
+
+def scenario_toml(scenario: Scenario, values: Mapping[str, Any]) -> str:
+    """The controls' state as a scenario file ("save as scenario").
+
+    The file reproduces the run: same protocol, seed, rounds and numbers. When
+    anything was changed, the scenario's name gets ``-variant`` and comments
+    at the top list the changes.
+
+    Args:
+        scenario: The scenario as loaded.
+        values: Control values by name.
+
+    Returns:
+        TOML text that :func:`sim.scenario.load_scenario` accepts.
+    """
+    changes = changed_values(scenario, values)
+    variant = variant_scenario(scenario, values)
+    data = copy.deepcopy(dict(variant.data))
+    source = Path(scenario.source).name
+    lines = [f"# Saved by the negsim classroom UI from {source} ({scenario.name})."]
+    if changes:
+        header = data["scenario"]
+        header["name"] = f"{scenario.name}-variant"
+        header["title"] = f"{scenario.title} (classroom variant)"
+        lines.append("# Changed from the file:")
+        lines += [f"#   {path}: {_show(old)} -> {_show(new)}" for path, (old, new) in changes.items()]
+    else:
+        lines.append("# Nothing changed from the file.")
+    return "\n".join(lines) + "\n\n" + tomli_w.dumps(data)
+
+
+def saved_filename(scenario: Scenario, values: Mapping[str, Any]) -> str:
+    """File name to save the controls' state under."""
+    return f"{scenario.name}{'-variant' if changed_values(scenario, values) else ''}.toml"
+
+
+def _show(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# --------------------------------------------------------------------------
+# Scenario files and caches shared by the sessions of one server.
+# --------------------------------------------------------------------------
+_LOCK = threading.Lock()
+_LOADED: dict[tuple[str, int], Scenario] = {}
+_CACHE: OrderedDict[tuple, Any] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def load_cached(path: str | Path) -> Scenario:
+    """:func:`~sim.scenario.load_scenario`, remembered until the file changes."""
+    file = Path(path)
+    try:
+        key = (str(file.resolve()), file.stat().st_mtime_ns)
+    except OSError:
+        return load_scenario(path)  # reports the missing file
+    with _LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+    scenario = load_scenario(path)
+    with _LOCK:
+        _LOADED[key] = scenario
+    return scenario
+
+
+def _cached(key: tuple, compute: Callable[[], Any]) -> Any:
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    value = compute()
+    with _LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return value
+
+
+def solutions_for(scenario: Scenario) -> Solutions:
+    """The benchmark solutions of a scenario (computed once per scenario content)."""
+    return _cached(("solve", scenario.sha256), lambda: solve(scenario))
+
+
+def frontier_for(scenario: Scenario, parties: tuple[str, str]) -> tuple:
+    """The Pareto frontier of two parties (computed once per scenario content and pair)."""
+    return _cached(("frontier", scenario.sha256, *parties), lambda: pareto_frontier(scenario, parties))
+
+
+def baseline_run(scenario: Scenario) -> Outcome:
+    """The run of the scenario as loaded (the faint "baseline" of the UI)."""
+    from sim.runner import run
+
+    return _cached(("baseline", scenario.sha256), lambda: run(scenario, solutions=solutions_for(scenario)))
+
+
+def scenario_files(folder: str | Path, also: str | Path | None = None) -> dict[str, str]:
+    """The scenario files of a folder, ``{file name: path}``, sorted by name.
+
+    Args:
+        folder: Folder to list (``*.toml``).
+        also: A file to include even if it lies elsewhere.
+    """
+    out: dict[str, str] = {}
+    directory = Path(folder)
+    if directory.is_dir():
+        for path in sorted(directory.glob("*.toml")):
+            out[path.name] = str(path)
+    if also is not None and str(also) not in out.values():
+        name = Path(also).name
+        out[name if name not in out else str(also)] = str(also)
+    return dict(sorted(out.items()))
+
+
+def default_scenario() -> str:
+    """The scenario the UI opens: ``$NEGSIM_UI_SCENARIO``, else the first of ``scenarios/``."""
+    chosen = os.environ.get("NEGSIM_UI_SCENARIO")
+    if chosen:
+        return chosen
+    files = scenario_files(os.environ.get("NEGSIM_UI_DIR", "scenarios"))
+    if not files:
+        raise UserError.at("scenarios/", "", "no scenario files (*.toml) found; name one")
+    return next(iter(files.values()))
+
+
+# --------------------------------------------------------------------------
+# The model.
+# --------------------------------------------------------------------------
+class ClassroomModel(NegotiationModel):
+    """A :class:`~sim.model.NegotiationModel` built from a file and flat control values.
+
+    Args:
+        scenario: Scenario file (or an already loaded scenario).
+        **values: Control values by name (see the module doc); the others keep
+            the file's values. Protocol, rounds and seed are controls too.
+
+    Attributes:
+        base: The scenario as loaded from the file.
+        values: Every control's value (the file's where not given).
+        changes: ``{path: (file value, new value)}`` of the changed controls.
+
+    Raises:
+        UserError: If the file is invalid or a value is not allowed.
+    """
+
+    def __init__(self, scenario: str | Path | Scenario, **values: Any) -> None:
+        base = scenario if isinstance(scenario, Scenario) else load_cached(scenario)
+        self.base = base
+        self.changes = changed_values(base, values)
+        self.values = {name: c.value for name, c in controls(base).items()}
+        self.values.update(_clean_values(base, values))
+        super().__init__(variant_scenario(base, values))
+
+    def to_toml(self) -> str:
+        """This model's parameters as a scenario file that reproduces its run."""
+        return scenario_toml(self.base, self.values)
+
+
+# --------------------------------------------------------------------------
+# A run in progress, and what it says in words.
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Snapshot:
+    """A run so far, shaped like an :class:`~sim.outcome.Outcome` for the figures.
+
+    Attributes:
+        scenario: The scenario being run.
+        protocol: Protocol name.
+        seed: Seed of the run.
+        rounds_max: Round limit.
+        t: Rounds played.
+        done: Whether the run has ended.
+        agreement: Whether a deal was struck.
+        round: Round of the deal (None without one).
+        deal: The agreed text (None without a deal).
+        text: The text on the table now, per issue.
+        utility: Each party's utility of the text now.
+        walkaway: Each party's walk-away value now.
+        accepts: Whether each party accepts the text now.
+        benchmarks: Benchmark solutions ``{name: {issue: value} | None}``.
+        history: Round-by-round record so far.
+    """
+
+    scenario: Scenario
+    protocol: str
+    seed: int
+    rounds_max: int
+    t: int
+    done: bool
+    agreement: bool
+    round: int | None
+    deal: dict[str, float] | None
+    text: dict[str, float]
+    utility: dict[str, float]
+    walkaway: dict[str, float]
+    accepts: dict[str, bool]
+    benchmarks: dict[str, dict[str, float] | None]
+    history: History
+
+    @classmethod
+    def of(cls, model: NegotiationModel, solutions: Solutions | None = None) -> Snapshot:
+        """The state of a model now (benchmarks computed when not given)."""
+        s = model.scenario
+        state = model.state
+        agreement = bool(state.agreement[0])
+        deal = None
+        if agreement:
+            values = s.to_units(state.deal[0], on_grid=True)
+            deal = {i.id: float(v) for i, v in zip(s.issues, values, strict=True)}
+        ids = s.party_ids
+        return cls(
+            scenario=s,
+            protocol=model.protocol.name,
+            seed=model.seed_value,
+            rounds_max=int(model.params.rounds[0]),
+            t=int(state.t),
+            done=model.done,
+            agreement=agreement,
+            round=int(state.round[0]) if agreement else None,
+            deal=deal,
+            text={i.id: float(v) for i, v in zip(s.issues, model.text, strict=True)},
+            utility={p: float(u) for p, u in zip(ids, state.utility[0], strict=True)},
+            walkaway={p: float(w) for p, w in zip(ids, state.walkaway[0], strict=True)},
+            accepts={p: bool(a) for p, a in zip(ids, state.accepts[0], strict=True)},
+            benchmarks=(solutions or solutions_for(s)).as_dict(),
+            history=History.from_states(s, model.history),
+        )
+
+
+def _names(scenario: Scenario, ids: list[str]) -> str:
+    names = [scenario.party(pid).name for pid in ids]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _text_in_words(scenario: Scenario, text: Mapping[str, float]) -> str:
+    return "; ".join(f"{i.label} {i.format(text[i.id])}" for i in scenario.issues)
+
+
+def headline(run: Snapshot) -> str:
+    """One sentence: the deal and its round, or where the run stands.
+
+    A "deal" that not every party accepts (the forecast of ``bdm`` or
+    ``compromise``) is called a forecast.
+    """
+    s = run.scenario
+    if run.deal is not None:
+        kind = "Deal" if all(run.accepts.values()) else "Forecast"
+        return f"{kind} in round {run.round}: {_text_in_words(s, run.deal)}."
+    if run.done:
+        return f"No deal after {run.t} rounds: every party falls back on its walk-away value."
+    if run.t == 0:
+        return f"Round 0 of at most {run.rounds_max}: the opening text is on the table."
+    return f"Round {run.t} of at most {run.rounds_max}: no deal yet."
+
+
+def summary(run: Snapshot, baseline: Outcome | None = None, changes: Mapping | None = None) -> list[str]:
+    """What happened, in sentences, for the results panel.
+
+    Args:
+        run: The run so far.
+        baseline: The run of the file as loaded, to compare with.
+        changes: ``{path: (file value, new value)}`` of the changed controls.
+
+    Returns:
+        Sentences: the headline, who holds out, the comparison with the
+        baseline, and what was changed from the file.
+    """
+    s = run.scenario
+    lines = [headline(run)]
+    if not run.done:
+        lines.append(f"On the table: {_text_in_words(s, run.text)}.")
+        if run.t > 0:
+            holding = [pid for pid, ok in run.accepts.items() if not ok]
+            if holding:
+                lines.append(
+                    f"Holding out: {_names(s, holding)} (the text gives "
+                    f"{'it' if len(holding) == 1 else 'them'} less than fighting on, or crosses a red line)."
+                )
+    elif run.deal is not None:
+        refusing = [pid for pid, ok in run.accepts.items() if not ok]
+        if refusing:
+            lines.append(
+                f"Would not sign it: {_names(s, refusing)} (below the walk-away value, or across a red line)."
+            )
+        if run.benchmarks.get("nash"):
+            from sim.runner import distance_to
+
+            dist = distance_to(s, run.deal, run.benchmarks["nash"])
+            lines.append(f"Distance to the Nash solution: {dist:.3f} (0 = the Nash point, 1 = far).")
+        else:
+            lines.append("No Nash solution: no text gives every party more than its round-0 walk-away value.")
+    if baseline is not None:
+        then = {True: f"deal in round {baseline.round}", False: f"no deal after {baseline.end_round} rounds"}
+        lines.append(f"The file as loaded ({baseline.scenario.name}): {then[bool(baseline.agreement)]}.")
+        if run.done and run.deal is not None and baseline.deal is not None and changes:
+            moved = [
+                f"{i.label} {i.format(run.deal[i.id])} instead of {i.format(baseline.deal[i.id])}"
+                for i in s.issues
+                if not np.isclose(run.deal[i.id], baseline.deal[i.id], rtol=0, atol=1e-9 * i.span)
+            ]
+            if moved:
+                lines.append("Compared with it: " + "; ".join(moved) + ".")
+    if changes:
+        shown = [f"{path} {_show(old)} -> {_show(new)}" for path, (old, new) in changes.items()]
+        lines.append("Changed from the file: " + ", ".join(shown) + ".")
+    else:
+        lines.append("All values as in the file.")
+    return lines

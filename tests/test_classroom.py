@@ -1,0 +1,195 @@
+"""The classroom model: flat controls, the same run as the CLI, save-as-scenario round trips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import GENEVA, four_party_data, write_scenario
+
+from sim.classroom import (
+    ClassroomModel,
+    Snapshot,
+    baseline_run,
+    changed_values,
+    controls,
+    model_params,
+    saved_filename,
+    scenario_files,
+    scenario_toml,
+    summary,
+)
+from sim.errors import UserError
+from sim.runner import run
+from sim.scenario import load_scenario
+
+CHANGES = {
+    "ukraine__walkaway": 0.52,
+    "russia__ideal__army_cap": 300,
+    "bias__europe": 1.4,
+    "us__patience": 0.9,
+    "europe__salience__nato": 0.75,
+    "rounds": 35,
+    "seed": 11,
+    "noise": 0.02,
+}
+
+
+def end_state(model: ClassroomModel) -> tuple:
+    model.run_to_end()
+    state = model.state
+    return state.t, bool(state.agreement[0]), np.nan_to_num(state.deal[0], nan=-1.0).tolist()
+
+
+def test_controls_cover_every_party_and_issue_and_sit_on_their_grid():
+    s = load_scenario(GENEVA)
+    found = controls(s)
+    for party in s.parties:
+        for issue in s.issues:
+            assert f"{party.id}__ideal__{issue.id}" in found
+            assert f"{party.id}__salience__{issue.id}" in found
+        for key in ("walkaway", "walkaway_drift", "patience", "capability"):
+            assert f"{party.id}__{key}" in found
+        assert f"bias__{party.id}" in found
+    assert {"protocol", "rounds", "seed", "noise"} <= set(found)
+    for c in found.values():
+        if c.kind == "Select":
+            assert c.value in c.values
+            continue
+        assert c.min <= c.value <= c.max, c
+        # a browser slider snaps to min + k * step: the file's value must be such a point
+        k = (c.value - c.min) / c.step
+        assert k == pytest.approx(round(k), abs=1e-6), c
+    # ideals stay inside the party's own red lines
+    assert found["ukraine__ideal__army_cap"].min >= 600
+    assert found["russia__ideal__nato"].max <= 0.25
+
+
+def test_model_params_are_mesa_inputs():
+    params = model_params(load_scenario(GENEVA), {"ukraine__walkaway": 0.7})
+    assert params["protocol"]["type"] == "Select" and "mediated" in params["protocol"]["values"]
+    assert params["rounds"]["type"] == "SliderInt"
+    walk = params["ukraine__walkaway"]
+    assert (
+        walk["type"] == "SliderFloat" and walk["value"] == 0.7 and walk["label"] == "Ukraine: walk-away 0.70"
+    )
+
+
+def test_untouched_model_is_the_cli_run():
+    model = ClassroomModel(GENEVA)
+    assert model.changes == {} and model.scenario is model.base
+    outcome = run(load_scenario(GENEVA))
+    t, agreement, deal = end_state(model)
+    assert agreement and t == outcome.round
+    assert model.scenario.to_units(np.array(deal), on_grid=True).tolist() == pytest.approx(
+        [outcome.deal[i] for i in model.scenario.issue_ids]
+    )
+
+
+def test_changes_apply_to_the_scenario():
+    model = ClassroomModel(GENEVA, **CHANGES)
+    s = model.scenario
+    assert s.party("ukraine").walkaway == 0.52
+    assert s.party("russia").ideal["army_cap"] == 300
+    assert s.mediator_bias["europe"] == 1.4
+    assert (s.rounds, s.seed, s.noise) == (35, 11, 0.02)
+    assert model.changes["parties.ukraine.walkaway"] == (0.6, 0.52)
+    assert model.seed_value == 11 and int(model.params.rounds[0]) == 35
+
+
+def test_same_sliders_same_run_and_the_seed_matters_with_noise():
+    a = end_state(ClassroomModel(GENEVA, **CHANGES))
+    b = end_state(ClassroomModel(GENEVA, **CHANGES))
+    assert a == b
+    histories = []
+    for seed in (1, 2):
+        model = ClassroomModel(GENEVA, noise=0.05, seed=seed, rounds=5).run_to_end()
+        histories.append(np.array([s.text[0] for s in model.history]))
+    assert not np.array_equal(*histories)
+
+
+def test_save_as_scenario_round_trips(tmp_path):
+    base = load_scenario(GENEVA)
+    text = scenario_toml(base, CHANGES)
+    assert text.startswith("# Saved by the negsim classroom UI from geneva-2025-11.toml")
+    assert "#   parties.ukraine.walkaway: 0.6 -> 0.52" in text
+    path = tmp_path / saved_filename(base, CHANGES)
+    path.write_text(text)
+    assert path.name == "geneva-2025-11-variant.toml"
+    saved = load_scenario(path)
+    assert saved.name == "geneva-2025-11-variant"
+    # loading it reproduces the same run: same deal, same round
+    assert end_state(ClassroomModel(path)) == end_state(ClassroomModel(GENEVA, **CHANGES))
+    from_file = run(saved)
+    assert from_file.agreement and from_file.round == end_state(ClassroomModel(GENEVA, **CHANGES))[0]
+    # and the saved file opens in the UI with every control at the saved value
+    reopened = ClassroomModel(path)
+    assert reopened.changes == {}
+    assert reopened.values["ukraine__walkaway"] == 0.52 and reopened.values["seed"] == 11
+
+
+def test_save_untouched_is_the_file_itself(tmp_path):
+    base = load_scenario(GENEVA)
+    path = tmp_path / saved_filename(base, {})
+    path.write_text(scenario_toml(base, {}))
+    assert path.name == "geneva-2025-11.toml"
+    assert load_scenario(path).sha256 == base.sha256
+
+
+def test_untouched_ranges_survive_saving(tmp_path):
+    data = four_party_data()
+    data["parties"]["r"]["walkaway"] = {"low": 0.4, "high": 0.5}
+    base = load_scenario(write_scenario(tmp_path / "four.toml", data))
+    (tmp_path / "out.toml").write_text(scenario_toml(base, {"u__walkaway": 0.55}))
+    saved = load_scenario(tmp_path / "out.toml")
+    assert saved.ranges == {"parties.r.walkaway": (0.4, 0.5)}
+    assert saved.party("u").walkaway == 0.55
+
+
+def test_bad_controls_are_user_errors():
+    with pytest.raises(UserError, match="unknown control"):
+        ClassroomModel(GENEVA, nobody__walkaway=0.5)
+    with pytest.raises(UserError, match="protocol: must be one of"):
+        ClassroomModel(GENEVA, protocol="auction")
+    with pytest.raises(UserError, match="must be a number"):
+        ClassroomModel(GENEVA, ukraine__walkaway="high")
+    zero = {f"russia__salience__{i}": 0.0 for i in load_scenario(GENEVA).issue_ids}
+    with pytest.raises(UserError, match="at least one salience must be > 0"):
+        ClassroomModel(GENEVA, **zero)
+
+
+def test_slider_noise_is_rounded_to_the_step():
+    s = load_scenario(GENEVA)
+    assert changed_values(s, {"ukraine__walkaway": 0.6000000000000001}) == {}
+    assert changed_values(s, {"ukraine__walkaway": 0.30000000000000004}) == {
+        "parties.ukraine.walkaway": (0.6, 0.3)
+    }
+
+
+def test_summary_says_what_happened():
+    model = ClassroomModel(GENEVA)
+    base = model.base
+    lines = summary(Snapshot.of(model), baseline_run(base), model.changes)
+    assert lines[0] == "Round 0 of at most 40: the opening text is on the table."
+    assert "All values as in the file." in lines
+    model.step()
+    lines = summary(Snapshot.of(model), baseline_run(base), model.changes)
+    assert lines[0] == "Round 1 of at most 40: no deal yet."
+    assert any(line.startswith("Holding out: ") for line in lines)
+    model.run_to_end()
+    lines = summary(Snapshot.of(model), baseline_run(base), model.changes)
+    assert lines[0].startswith("Deal in round 14: Withdrawal from Ukrainian-held Donetsk ")
+    assert "Peacetime cap on Ukraine's armed forces 710 thousand troops" in lines[0]
+    assert "The file as loaded (geneva-2025-11): deal in round 14." in lines
+
+    stubborn = ClassroomModel(GENEVA, ukraine__walkaway=0.95, ukraine__walkaway_drift=0.0).run_to_end()
+    lines = summary(Snapshot.of(stubborn), baseline_run(base), stubborn.changes)
+    assert lines[0] == "No deal after 40 rounds: every party falls back on its walk-away value."
+    assert "Changed from the file: parties.ukraine.walkaway 0.6 -> 0.95, " in lines[-1]
+
+
+def test_scenario_files_lists_the_folder(tmp_path):
+    write_scenario(tmp_path / "b.toml", four_party_data())
+    write_scenario(tmp_path / "a.toml", four_party_data())
+    (tmp_path / "notes.txt").write_text("not a scenario")
+    files = scenario_files(tmp_path, also=GENEVA)
+    assert list(files) == ["a.toml", "b.toml", GENEVA.name]
