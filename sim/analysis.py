@@ -107,9 +107,7 @@ def outcome_heatmaps(table: pd.DataFrame, x: str, y: str, outcomes: list[str], t
         lo, hi = (finite.min(), finite.max()) if finite.size else (0, 1)
         image = _heatmap_axes(ax, grid, xl, yl, x, y, "viridis", lo, hi, lambda v: f"{v:.3g}")
         fig.colorbar(image, ax=ax)
-        ax.set_title(
-            f"mean {outcome}" + (" (runs with a deal)" if outcome.startswith("deal.") else ""), fontsize=9
-        )
+        ax.set_title(f"mean {outcome}" + (" (runs with a deal)" if outcome.startswith("deal.") else ""), fontsize=9)
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     fig.suptitle(f"{title}: outcomes over {_short(x)} and {_short(y)} (blank: no deal)", fontsize=9)
@@ -140,9 +138,7 @@ def deal_distribution(table: pd.DataFrame, scenario, title: str) -> Figure:
     return fig
 
 
-def outcomes_vs_parameters(
-    table: pd.DataFrame, parameters: list[str], outcomes: list[str], title: str
-) -> Figure:
+def outcomes_vs_parameters(table: pd.DataFrame, parameters: list[str], outcomes: list[str], title: str) -> Figure:
     """Mean of each outcome (with a 95% normal interval) against each parameter, binned."""
     fig = Figure(figsize=(2.9 * len(parameters) + 0.8, 2.1 * len(outcomes) + 0.8), dpi=DPI)
     axes = fig.subplots(len(outcomes), len(parameters), squeeze=False)
@@ -154,9 +150,7 @@ def outcomes_vs_parameters(
             grouped = pd.DataFrame({"k": codes, "y": y}).dropna().groupby("k")["y"]
             mean, sem = grouped.mean(), grouped.sem().fillna(0.0)
             xs = [centres[int(k)] for k in mean.index]
-            ax.errorbar(
-                xs, mean.values, yerr=1.96 * sem.values, marker="o", ms=3, lw=1, capsize=2, color="#333333"
-            )
+            ax.errorbar(xs, mean.values, yerr=1.96 * sem.values, marker="o", ms=3, lw=1, capsize=2, color="#333333")
             if isinstance(table[param].iloc[0], str):
                 ax.set_xticks(range(len(labels)), labels, fontsize=6)
             if r == len(outcomes) - 1:
@@ -209,9 +203,7 @@ def sensitivity(
         ax.legend(fontsize=7)
     skipped = [o for o in outcomes if o not in usable]
     note = f" (skipped, missing or constant values: {', '.join(skipped)})" if skipped else ""
-    fig.suptitle(
-        f"{'Sobol' if design == 'sobol' else 'Morris'} sensitivity indices, 95% intervals{note}", fontsize=9
-    )
+    fig.suptitle(f"{'Sobol' if design == 'sobol' else 'Morris'} sensitivity indices, 95% intervals{note}", fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return fig, results
 
@@ -251,11 +243,7 @@ def _prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float, what: str) -> di
         )
         or "anywhere in the sampled space"
     )
-    caveat = (
-        ""
-        if reached
-        else f" (no box reached the {100 * threshold:.0f}% density threshold: the densest is shown)"
-    )
+    caveat = "" if reached else f" (no box reached the {100 * threshold:.0f}% density threshold: the densest is shown)"
     return {
         "statement": f"{what} in {100 * box.density:.0f}% of runs (covering {100 * box.coverage:.0f}% of them) "
         f"when {sentence}.{caveat}",
@@ -271,9 +259,7 @@ def _prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float, what: str) -> di
     }
 
 
-def prim_box(
-    table: pd.DataFrame, parameters: list[str], threshold: float
-) -> tuple[Figure | None, dict[str, Any]]:
+def prim_box(table: pd.DataFrame, parameters: list[str], threshold: float) -> tuple[Figure | None, dict[str, Any]]:
     """PRIM on ``agreement``: where deals concentrate, and where no deal does.
 
     The density threshold is the experiment's ``prim_threshold`` or, when the
@@ -372,9 +358,7 @@ def analyze(directory: Path | str) -> list[Path]:
     expected = manifest["rows"]
     title = spec.get("title") or spec["name"]
     outcomes = [o for o in spec["outcomes"] if o in table]
-    numeric_outcomes = [o for o in outcomes if o != "agreement"] + (
-        ["agreement"] if "agreement" in outcomes else []
-    )
+    numeric_outcomes = [o for o in outcomes if o != "agreement"] + (["agreement"] if "agreement" in outcomes else [])
     written: list[Path] = []
     summary: dict[str, Any] = {
         "rows": int(len(table)),

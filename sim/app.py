@@ -111,9 +111,7 @@ def ClassroomApp(scenario_path: str, scenario_dir: str | None = None):
         scenario_dir: Folder whose ``*.toml`` files the scenario picker offers
             (default: the scenario's folder).
     """
-    files = solara.use_memo(
-        lambda: scenario_files(scenario_dir or Path(scenario_path).parent, also=scenario_path), []
-    )
+    files = solara.use_memo(lambda: scenario_files(scenario_dir or Path(scenario_path).parent, also=scenario_path), [])
     first = solara.use_memo(lambda: load_cached(scenario_path), [])
     params = solara.use_reactive(solara.use_memo(lambda: _params_of(first, scenario_path), []))
     model = solara.use_reactive(solara.use_memo(lambda: ClassroomModel(**params.value), []))
@@ -271,9 +269,7 @@ def LiveView(
                     [*deps, pair],
                     "negsim-plane",
                 )
-    with solara.Card(
-        "Positions by round: the text, each party's demand, ideals (dotted), red lines (hatched)"
-    ):
+    with solara.Card("Positions by round: the text, each party's demand, ideals (dotted), red lines (hatched)"):
         LiveFigure(lambda: trajectories_figure(snapshot, baseline=baseline), deps, "negsim-trajectories")
     with solara.Card("Utility of the text vs walk-away (dashed) and aspiration (dotted), per party"):
         LiveFigure(lambda: utilities_figure(snapshot, baseline=baseline), deps, "negsim-utilities")

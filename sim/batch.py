@@ -20,12 +20,15 @@ from sim.errors import Problem, UserError
 from sim.model import resolve_protocol
 from sim.params import KernelParams
 from sim.protocols import Protocol, State
-from sim.scenario import Scenario
+from sim.scenario import Scenario, get_path
 from sim.solutions import BargainingProblem
 from sim.strategies import STRATEGIES
 from sim.streams import RunStreams, spawn_seeds
 
-__all__ = ["ParameterSlot", "apply_values", "parameter_slot", "run_kernel", "run_many"]
+__all__ = ["SCENARIO_FIELD", "ParameterSlot", "apply_values", "parameter_slot", "run_kernel", "run_many"]
+
+SCENARIO_FIELD = "scenario"
+"""Slot field of paths applied by re-validating the scenario (no direct kernel slot)."""
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,7 @@ class ParameterSlot:
             names = np.asarray(values, dtype=object)
             bad = [v for v in names if v not in self.categories]
             if bad:
-                raise UserError.at(
-                    source, self.path, f"must be one of {', '.join(self.categories)}; got {bad[0]!r}"
-                )
+                raise UserError.at(source, self.path, f"must be one of {', '.join(self.categories)}; got {bad[0]!r}")
             return np.array([self.categories.index(v) for v in names], dtype=np.int64)
         try:
             array = np.asarray(values, dtype=float)
@@ -113,6 +114,8 @@ def parameter_slot(scenario: Scenario, path: str, source: str = "") -> Parameter
             "walkaway": ("walkaway", 0.0, 1.0, False, "a number in [0, 1]"),
             "walkaway_drift": ("drift", None, None, False, "a finite number"),
         }
+        if len(keys) == 3 and keys[2] in ("walkaway", "walkaway_drift") and scenario.parties[a].walkaway_path:
+            raise fail(f"{keys[1]} has a walkaway_path; vary its points in the scenario file instead")
         if len(keys) == 3 and keys[2] in simple:
             field, low, high, low_open, allowed = simple[keys[2]]
             return ParameterSlot(path, field, (a,), low, high, low_open, allowed)
@@ -131,9 +134,7 @@ def parameter_slot(scenario: Scenario, path: str, source: str = "") -> Parameter
             field, positional, low, high, low_open = per_issue[keys[2]]
             if positional:
                 allowed = f"a number in [{issue.min:g}, {issue.max:g}] (the issue's min..max)"
-                return ParameterSlot(
-                    path, field, (a, i), issue.min, issue.max, False, allowed, issue.min, issue.span
-                )
+                return ParameterSlot(path, field, (a, i), issue.min, issue.max, False, allowed, issue.min, issue.span)
             allowed = "a number > 0" if low_open else "a number in [0, 1]"
             return ParameterSlot(path, field, (a, i), low, high, low_open, allowed)
         if len(keys) == 5 and keys[2] == "red_lines" and keys[4] in ("min", "max"):
@@ -143,9 +144,7 @@ def parameter_slot(scenario: Scenario, path: str, source: str = "") -> Parameter
             issue = scenario.issues[i]
             allowed = f"a number in [{issue.min:g}, {issue.max:g}] (the issue's min..max)"
             field = "red_low" if keys[4] == "min" else "red_high"
-            return ParameterSlot(
-                path, field, (a, i), issue.min, issue.max, False, allowed, issue.min, issue.span
-            )
+            return ParameterSlot(path, field, (a, i), issue.min, issue.max, False, allowed, issue.min, issue.span)
     if keys[0] == "scenario":
         if len(keys) == 3 and keys[1] == "mediator_bias":
             if keys[2] not in parties:
@@ -161,20 +160,38 @@ def parameter_slot(scenario: Scenario, path: str, source: str = "") -> Parameter
             i = issues.index(keys[2])
             issue = scenario.issues[i]
             allowed = f"a number in [{issue.min:g}, {issue.max:g}] (the issue's min..max)"
-            return ParameterSlot(
-                path, "opening", (i,), issue.min, issue.max, False, allowed, issue.min, issue.span
-            )
-    raise fail(
-        "cannot be varied in a sweep; use parties.<id>.{capability,patience,walkaway,walkaway_drift,strategy}, "
-        "parties.<id>.{ideal,salience,curvature}.<issue>, parties.<id>.red_lines.<issue>.{min,max}, "
-        "scenario.mediator_bias.<id>, scenario.noise, scenario.rounds or scenario.opening.<issue>"
+            return ParameterSlot(path, "opening", (i,), issue.min, issue.max, False, allowed, issue.min, issue.span)
+    fixed = (
+        (keys[0] == "issues" and len(keys) >= 3 and keys[2] in ("min", "max", "step", "levels", "label", "unit"))
+        or (keys[0] == "parties" and len(keys) >= 3 and keys[2] in ("name", "must_agree_on"))
+        or (
+            keys[0] == "scenario"
+            and len(keys) >= 2
+            and keys[1]
+            in ("name", "title", "mediator", "main_parties", "protocol", "seed", "sources", "ratification_failure")
+        )
+        or (keys[0] == "scenario" and path == "scenario.opening")
+        or keys[0] == "coalitions"
     )
+    if fixed:
+        raise fail("cannot vary within one sweep (it changes the scenario's shape); make a second scenario file")
+    try:
+        get_path(scenario.data, path)
+    except (KeyError, IndexError, TypeError, ValueError):
+        if not (keys[0] == "parties" and len(keys) >= 3 and keys[1] in parties):
+            raise fail("no such number in the scenario") from None
+    return ParameterSlot(path, SCENARIO_FIELD, (), allowed="a value the scenario file allows here")
 
 
-def apply_values(
-    params: KernelParams, scenario: Scenario, values: Mapping[str, Any], source: str = ""
-) -> KernelParams:
+def apply_values(params: KernelParams, scenario: Scenario, values: Mapping[str, Any], source: str = "") -> KernelParams:
     """Parameters with per-row values set at scenario paths.
+
+    Paths with a kernel slot (walk-aways, ideals, saliences, bias, ...) are
+    written straight into the arrays. Any other number of the scenario file
+    (a path point, a ratification threshold, a red line's softening, ...) is
+    applied by validating a variant of the scenario for each distinct
+    combination of such values and stacking their arrays: correct for any
+    path, at about a thousand distinct variants per second.
 
     Args:
         params: Base parameters (B rows).
@@ -187,10 +204,22 @@ def apply_values(
     """
     changed: dict[str, np.ndarray] = {}
     problems: list[Problem] = []
-    for path, column in values.items():
+    slots: dict[str, ParameterSlot] = {}
+    for path in values:
         try:
-            slot = parameter_slot(scenario, path, source)
-            encoded = slot.encode(column, source)
+            slots[path] = parameter_slot(scenario, path, source)
+        except UserError as exc:
+            problems += exc.problems
+    if problems:
+        raise UserError(problems)
+    general = [path for path, slot in slots.items() if slot.field == SCENARIO_FIELD]
+    if general:
+        params = _variant_params(params, scenario, {p: values[p] for p in general}, source)
+    for path, slot in slots.items():
+        if slot.field == SCENARIO_FIELD:
+            continue
+        try:
+            encoded = slot.encode(values[path], source)
         except UserError as exc:
             problems += exc.problems
             continue
@@ -205,6 +234,34 @@ def apply_values(
             raise UserError.at(source, "salience", "every party needs at least one salience > 0 in every run")
         changed["weight"] = salience / total
     return replace(params, **changed)
+
+
+def _variant_params(params: KernelParams, scenario: Scenario, values: Mapping[str, Any], source: str) -> KernelParams:
+    """Rows built from validated scenario variants (one per distinct combination of values)."""
+    columns = {path: np.asarray(column, dtype=object) for path, column in values.items()}
+    cache: dict[tuple, KernelParams] = {}
+    rows = []
+    for b in range(params.batch):
+        combo = tuple(_plain(columns[path][b]) for path in columns)
+        rounds = int(params.rounds[b])
+        key = (*combo, rounds)
+        if key not in cache:
+            variant = scenario.with_values(dict(zip(columns, combo, strict=True)), source or scenario.source)
+            cache[key] = KernelParams.from_scenario(variant, 1, rounds)
+        rows.append(cache[key])
+    try:
+        return KernelParams.stack(rows)
+    except ValueError as exc:
+        raise UserError.at(
+            source, ", ".join(columns), f"changes {exc} between runs; vary it in separate sweeps"
+        ) from None
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers, so TOML validation sees ints and floats."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def run_kernel(protocol: Protocol, params: KernelParams, seeds: np.ndarray) -> State:
@@ -225,22 +282,15 @@ def _nash_distances(params: KernelParams, scenario: Scenario, deal: np.ndarray) 
     """RMS distance of each row's deal to its Nash solution, solving each distinct problem once."""
     out = np.full(params.batch, np.nan)
     cache: dict[bytes, np.ndarray | None] = {}
+    low, high = params.red_lines_at(0)
+    walk = params.walkaway_at(0)
+    arrays = (params.ideal, params.weight, params.curvature, low, high, walk)
     for row in range(params.batch):
         if np.isnan(deal[row]).any():
             continue
-        key = b"".join(
-            np.ascontiguousarray(a[row]).tobytes()
-            for a in (
-                params.ideal,
-                params.weight,
-                params.curvature,
-                params.red_low,
-                params.red_high,
-                params.walkaway,
-            )
-        )
+        key = b"".join(np.ascontiguousarray(a[row]).tobytes() for a in arrays)
         if key not in cache:
-            cache[key] = BargainingProblem.from_params(params, row).nash()
+            cache[key] = BargainingProblem(*(a[row] for a in arrays)).nash()
         nash = cache[key]
         if nash is not None:
             out[row] = math.sqrt(float(np.mean((deal[row] - nash) ** 2)))

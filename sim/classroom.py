@@ -112,9 +112,7 @@ class Control:
         """
         if self.kind == "Select":
             if value not in self.values:
-                raise UserError.at(
-                    SOURCE, self.name, f"must be one of {', '.join(self.values)}; got {value!r}"
-                )
+                raise UserError.at(SOURCE, self.name, f"must be one of {', '.join(self.values)}; got {value!r}")
             return value
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise UserError.at(SOURCE, self.name, f"must be a number; got {value!r}")
@@ -212,9 +210,7 @@ def controls(scenario: Scenario) -> dict[str, Control]:
             max(100, scenario.rounds),
             1,
         ),
-        Control(
-            "seed", "scenario.seed", "seed", "run", "SliderInt", scenario.seed, 0, max(99, scenario.seed), 1
-        ),
+        Control("seed", "scenario.seed", "seed", "run", "SliderInt", scenario.seed, 0, max(99, scenario.seed), 1),
         _slider("noise", "scenario.noise", "drafting noise", "run", scenario.noise, 0.0, 0.1, 0.005),
     ]
     for party in scenario.parties:
@@ -262,9 +258,7 @@ def controls(scenario: Scenario) -> dict[str, Control]:
                 )
             )
         out += [
-            _slider(
-                f"{pid}__walkaway", f"{where}.walkaway", f"{name}: walk-away", pid, party.walkaway, 0, 1, 0.01
-            ),
+            _slider(f"{pid}__walkaway", f"{where}.walkaway", f"{name}: walk-away", pid, party.walkaway, 0, 1, 0.01),
             _slider(
                 f"{pid}__walkaway_drift",
                 f"{where}.walkaway_drift",
@@ -345,9 +339,7 @@ def changed_values(scenario: Scenario, values: Mapping[str, Any]) -> dict[str, t
     known = controls(scenario)
     cleaned = _clean_values(scenario, values)
     return {
-        known[name].path: (known[name].value, value)
-        for name, value in cleaned.items()
-        if value != known[name].value
+        known[name].path: (known[name].value, value) for name, value in cleaned.items() if value != known[name].value
     }
 
 
@@ -647,9 +639,7 @@ def summary(run: Snapshot, baseline: Outcome | None = None, changes: Mapping | N
     elif run.deal is not None:
         refusing = [pid for pid, ok in run.accepts.items() if not ok]
         if refusing:
-            lines.append(
-                f"Would not sign it: {_names(s, refusing)} (below the walk-away value, or across a red line)."
-            )
+            lines.append(f"Would not sign it: {_names(s, refusing)} (below the walk-away value, or across a red line).")
         if run.benchmarks.get("nash"):
             from sim.runner import distance_to
 

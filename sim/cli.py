@@ -117,6 +117,30 @@ def cmd_compare_protocols(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from sim.compare import compare_scenarios, write_scenario_comparison
+    from sim.scenario import load_scenario
+
+    problems = []
+    scenarios = []
+    for path in args.scenarios:
+        try:
+            scenarios.append(load_scenario(path))
+        except UserError as exc:
+            problems += exc.problems
+    if problems:
+        raise UserError(problems)
+    comparison = compare_scenarios(scenarios, args.protocol, args.seed)
+    key = hashlib.sha256("".join(s.sha256 for s in scenarios).encode()).hexdigest()[:8]
+    out = _out_dir(Path(args.out or Path("results") / "compare" / key))
+    written = write_scenario_comparison(comparison, out)
+    print(comparison.report())
+    print(f"\nWrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
 def cmd_gallery(args: argparse.Namespace) -> int:
     from sim.gallery import GALLERY, build_gallery
 
@@ -219,9 +243,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             command=["negsim", *sys.argv[1:]],
         )
     except KeyboardInterrupt:
-        print(
-            "negsim: interrupted; finished chunks are kept: rerun the same command to resume", file=sys.stderr
-        )
+        print("negsim: interrupted; finished chunks are kept: rerun the same command to resume", file=sys.stderr)
         return 130
     except OSError as exc:
         if args.scheduler:
@@ -258,9 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``negsim`` and its subcommands."""
     from sim import __version__
 
-    parser = _Parser(
-        prog="negsim", description="Negotiation position simulator for the Russia-Ukraine peace talks."
-    )
+    parser = _Parser(prog="negsim", description="Negotiation position simulator for the Russia-Ukraine peace talks.")
     parser.add_argument("--version", action="version", version=f"negsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
@@ -269,9 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
     p.add_argument("--seed", type=_int_at_least(0, "seed"), help="seed (default: the scenario's)")
     p.add_argument("--rounds", type=_int_at_least(1, "rounds"), help="round limit (default: the scenario's)")
-    p.add_argument(
-        "--out", type=Path, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)"
-    )
+    p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.set_defaults(func=cmd_run)
 
@@ -284,12 +302,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare-protocols", help="run every protocol on one scenario: one figure, one table")
     p.add_argument("scenario", help="scenario TOML file")
-    p.add_argument(
-        "--protocols", nargs="+", type=_protocol_name, metavar="P", help="protocols (default: all)"
-    )
+    p.add_argument("--protocols", nargs="+", type=_protocol_name, metavar="P", help="protocols (default: all)")
     p.add_argument("--seed", type=_int_at_least(0, "seed"), help="seed (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/protocols/)")
     p.set_defaults(func=cmd_compare_protocols)
+
+    p = sub.add_parser("compare", help="run several scenarios: one briefing figure and one table")
+    p.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    p.add_argument("--protocol", type=_protocol_name, help="one protocol for all (default: each scenario's own)")
+    p.add_argument("--seed", type=_int_at_least(0, "seed"), help="one seed for all (default: each scenario's)")
+    p.add_argument("--out", type=Path, help="output directory (default: results/compare/<hash8>/)")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("gallery", help="regenerate the committed figures in results/gallery/")
     p.add_argument("--only", nargs="+", metavar="ITEM", help="regenerate only these items")
@@ -302,18 +325,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenario TOML file (default: the first of scenarios/); picker: its folder",
     )
     p.add_argument("--port", type=_port, default=8765, help="port (default: 8765; 0 = any free port)")
-    p.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
-    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("sweep", help="run an experiment (grid, lhs, sobol, morris, montecarlo) into Parquet")
     p.add_argument("experiment", help="experiment TOML file (experiments/*.toml)")
     p.add_argument("--workers", type=_int_at_least(1, "workers"), help="local processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://127.0.0.1:8786")
-    p.add_argument(
-        "--out", type=Path, help="root folder (default: results/); writes <root>/<experiment>/<hash8>/"
-    )
+    p.add_argument("--out", type=Path, help="root folder (default: results/); writes <root>/<experiment>/<hash8>/")
     p.add_argument("--no-analyze", action="store_true", help="skip the figures at the end")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
@@ -322,14 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory", help="a sweep's results folder, results/<experiment>/<hash8>/")
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser(
-        "bench", help="runs per second: stepped Mesa model vs batched engine (1 core, all cores)"
-    )
+    p = sub.add_parser("bench", help="runs per second: stepped Mesa model vs batched engine (1 core, all cores)")
     p.add_argument("scenario", nargs="?", default="scenarios/geneva-2025-11.toml", help="scenario TOML file")
     p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
-    p.add_argument(
-        "--runs", type=_int_at_least(1, "runs"), default=20_000, help="batched runs (default 20000)"
-    )
+    p.add_argument("--runs", type=_int_at_least(1, "runs"), default=20_000, help="batched runs (default 20000)")
     p.add_argument(
         "--stepped-runs",
         type=_int_at_least(1, "stepped-runs"),

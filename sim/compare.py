@@ -1,4 +1,4 @@
-"""Every protocol on one scenario: one figure, one table.
+"""Comparisons: every protocol on one scenario, or several scenarios side by side.
 
 ``negsim compare-protocols SCENARIO`` runs each protocol with the scenario's
 seed, measures each deal against the same benchmarks (Nash, Kalai-Smorodinsky,
@@ -24,7 +24,14 @@ from sim.runner import run
 from sim.scenario import Scenario
 from sim.solutions import solve
 
-__all__ = ["ProtocolComparison", "compare_protocols", "comparison_figure"]
+__all__ = [
+    "ProtocolComparison",
+    "ScenarioComparison",
+    "compare_protocols",
+    "compare_scenarios",
+    "comparison_figure",
+    "scenario_comparison_figure",
+]
 
 PROTOCOL_MARKERS = {"mediated": "o", "alternating": "s", "zeuthen": "^", "bdm": "P", "compromise": "X"}
 
@@ -208,6 +215,245 @@ def write_comparison(comparison: ProtocolComparison, out_dir: Path, stem: str = 
     out_dir.mkdir(parents=True, exist_ok=True)
     png = out_dir / f"{stem}.png"
     comparison_figure(comparison).savefig(png, format="png")
+    table = out_dir / f"{stem}.csv"
+    table.write_text(comparison.to_csv())
+    return [png, table]
+
+
+@dataclass(frozen=True)
+class ScenarioComparison:
+    """The outcomes of several scenarios under one protocol.
+
+    Attributes:
+        outcomes: Outcome per scenario name, in the order given.
+        protocol: The protocol name used (None: each scenario's own).
+    """
+
+    outcomes: dict[str, Outcome]
+    protocol: str | None
+
+    @property
+    def issue_ids(self) -> list[str]:
+        """Every issue of any scenario, in order of first appearance."""
+        seen: list[str] = []
+        for out in self.outcomes.values():
+            seen += [i for i in out.scenario.issue_ids if i not in seen]
+        return seen
+
+    @property
+    def party_ids(self) -> list[str]:
+        """Every party of any scenario, in order of first appearance."""
+        seen: list[str] = []
+        for out in self.outcomes.values():
+            seen += [p for p in out.scenario.party_ids if p not in seen]
+        return seen
+
+    def rows(self) -> list[dict[str, object]]:
+        """One row per scenario: protocol, agreement, round, deal per issue, utility per party."""
+        rows = []
+        for name, out in self.outcomes.items():
+            row: dict[str, object] = {
+                "scenario": name,
+                "protocol": out.protocol,
+                "agreement": out.agreement,
+                "round": out.round,
+            }
+            for iid in self.issue_ids:
+                value = None if out.deal is None or iid not in out.deal else round(out.deal[iid], 6)
+                row[f"deal.{iid}"] = value
+            for pid in self.party_ids:
+                row[f"utility.{pid}"] = round(out.utilities[pid], 6) if pid in out.utilities else None
+            row["distance_to_nash"] = _round(out.distance_to_nash)
+            rows.append(row)
+        return rows
+
+    def to_csv(self) -> str:
+        """The table as CSV."""
+        rows = self.rows()
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        return buf.getvalue()
+
+    def report(self) -> str:
+        """A terminal table: per scenario, the deal on each issue (with level labels) and utilities."""
+        header = ["scenario", "result"]
+        lines = []
+        for name, out in self.outcomes.items():
+            if out.forecast:
+                result = f"forecast, round {out.round}"
+            else:
+                result = f"deal in round {out.round}" if out.agreement else f"no deal ({out.end_round} rounds)"
+            lines.append([name, result])
+        text = [format_table(header, lines), ""]
+        issue_rows = []
+        for iid in self.issue_ids:
+            row = [iid]
+            for out in self.outcomes.values():
+                if iid not in out.scenario.issue_ids:
+                    row.append("(not on the table)")
+                else:
+                    value = None if out.deal is None else out.deal[iid]
+                    row.append(out.scenario.issue(iid).format(value))
+            issue_rows.append(row)
+        text += [format_table(["issue", *self.outcomes], issue_rows), ""]
+        party_rows = []
+        for pid in self.party_ids:
+            row = [pid]
+            for out in self.outcomes.values():
+                row.append(
+                    "-"
+                    if pid not in out.utilities
+                    else f"{out.utilities[pid]:.3f} (walk-away {out.walkaways[pid]:.2f})"
+                )
+            party_rows.append(row)
+        text.append(format_table(["utility", *self.outcomes], party_rows))
+        return "\n".join(text)
+
+
+def compare_scenarios(
+    scenarios: Sequence[Scenario], protocol: str | None = None, seed: int | None = None
+) -> ScenarioComparison:
+    """Run several scenarios (with one protocol, or each with its own).
+
+    Args:
+        scenarios: The scenarios, in display order.
+        protocol: Protocol for all (default: each scenario's own).
+        seed: Seed for all (default: each scenario's own).
+    """
+    outcomes = {}
+    for scenario in scenarios:
+        name = scenario.name
+        while name in outcomes:
+            name += "'"
+        outcomes[name] = run(scenario, protocol=protocol, seed=seed)
+    return ScenarioComparison(outcomes, protocol)
+
+
+def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
+    """Per issue, each scenario's deal with its parties' ideals and red lines; then each party's utility.
+
+    Issues whose scales differ between scenarios are drawn on each scenario's own
+    scale normalised to 0..1 (said in the panel's title).
+    """
+    from sim.plots import label_issue_axis
+
+    names = list(comparison.outcomes)
+    issues = comparison.issue_ids
+    parties = comparison.party_ids
+    colours = {pid: party_colour(k) for k, pid in enumerate(parties)}
+    n = len(names)
+    height = 1.2 + len(issues) * (0.5 + 0.38 * n) + 3.2
+    fig = Figure(figsize=(10.5, height), dpi=DPI)
+    grid = fig.add_gridspec(len(issues) + 1, 1, height_ratios=[0.5 + 0.38 * n] * len(issues) + [3.0])
+    for k, iid in enumerate(issues):
+        ax = fig.add_subplot(grid[k])
+        defs = [out.scenario.issue(iid) for out in comparison.outcomes.values() if iid in out.scenario.issue_ids]
+        same = all(
+            (d.min, d.max, d.unit, d.label, dict(d.levels))
+            == (defs[0].min, defs[0].max, defs[0].unit, defs[0].label, dict(defs[0].levels))
+            for d in defs
+        )
+        for row, out in enumerate(comparison.outcomes.values()):
+            y = n - 1 - row
+            ax.axhline(y, color="#e5e5e5", lw=0.8, zorder=0)
+            if iid not in out.scenario.issue_ids:
+                ax.text(
+                    0.01,
+                    y,
+                    "not on the table",
+                    transform=ax.get_yaxis_transform(),
+                    fontsize=7,
+                    va="center",
+                    color="#999999",
+                )
+                continue
+            issue = out.scenario.issue(iid)
+
+            def place(v, issue=issue, same=same):
+                return v if same else (v - issue.min) / issue.span
+
+            for party in out.scenario.parties:
+                colour = colours[party.id]
+                ax.plot(place(party.ideal[iid]), y, marker="|", ms=14, mew=2.2, color=colour, ls="none", zorder=2)
+                low, high = party.red_lines[iid]
+                if low > issue.min:
+                    ax.plot(
+                        [place(issue.min), place(low)],
+                        [y - 0.28] * 2,
+                        color=colour,
+                        lw=3,
+                        alpha=0.35,
+                        solid_capstyle="butt",
+                    )
+                if high < issue.max:
+                    ax.plot(
+                        [place(high), place(issue.max)],
+                        [y - 0.28] * 2,
+                        color=colour,
+                        lw=3,
+                        alpha=0.35,
+                        solid_capstyle="butt",
+                    )
+            if out.deal is not None:
+                ax.plot(place(out.deal[iid]), y, marker="*", ms=15, color="gold", mec=TEXT_COLOUR, ls="none", zorder=4)
+            else:
+                ax.text(
+                    0.99,
+                    y,
+                    "no deal",
+                    transform=ax.get_yaxis_transform(),
+                    fontsize=7,
+                    va="center",
+                    ha="right",
+                    color="#888888",
+                )
+        ax.set_yticks(range(n), names[::-1], fontsize=8)
+        ax.set_ylim(-0.7, n - 0.3)
+        if same:
+            label_issue_axis(ax, defs[0], axis="x")
+            ax.set_title(defs[0].label, fontsize=9, loc="left")
+        else:
+            ax.set_xlim(-0.04, 1.04)
+            ax.set_xlabel("position on each scenario's own scale (0 = min, 1 = max)", fontsize=8)
+            ax.set_title(f"{defs[0].label} (scales differ between scenarios)", fontsize=9, loc="left")
+        ax.tick_params(axis="x", labelsize=7)
+    ax = fig.add_subplot(grid[len(issues)])
+    width = 0.8 / max(1, len(parties))
+    for j, pid in enumerate(parties):
+        xs, us, ws = [], [], []
+        for row, out in enumerate(comparison.outcomes.values()):
+            if pid in out.utilities:
+                xs.append(row + (j - (len(parties) - 1) / 2) * width)
+                us.append(out.utilities[pid])
+                ws.append(out.walkaways[pid])
+        name = next(out.scenario.party(pid).name for out in comparison.outcomes.values() if pid in out.utilities)
+        ax.bar(xs, us, width, color=colours[pid], label=name)
+        ax.plot(xs, ws, ls="none", marker="_", ms=12, mew=2, color=TEXT_COLOUR)
+    labels = []
+    for name, out in comparison.outcomes.items():
+        result = f"forecast r{out.round}" if out.forecast else f"deal r{out.round}" if out.agreement else "no deal"
+        labels.append(f"{name}\n{result}")
+    ax.set_xticks(range(n), labels, fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("utility (bar); walk-away at the end (—)", fontsize=8)
+    ax.legend(fontsize=7, ncol=min(6, len(parties)), loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
+    protocol = comparison.protocol or "each scenario's own protocol"
+    fig.suptitle(
+        f"Scenarios compared ({protocol}): the deal on each issue (star), ideals (ticks), red lines (shaded bars)",
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0.02, 1, 0.98))
+    return fig
+
+
+def write_scenario_comparison(comparison: ScenarioComparison, out_dir: Path, stem: str = "scenarios") -> list[Path]:
+    """Write ``<stem>.png`` and ``<stem>.csv`` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    png = out_dir / f"{stem}.png"
+    scenario_comparison_figure(comparison).savefig(png, format="png")
     table = out_dir / f"{stem}.csv"
     table.write_text(comparison.to_csv())
     return [png, table]

@@ -35,7 +35,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from sim.batch import parameter_slot
+from sim.batch import SCENARIO_FIELD, parameter_slot
 from sim.errors import Problem, UserError
 from sim.protocols import protocol_names
 from sim.samplers import DESIGNS, Design, Parameter, make_design
@@ -267,7 +267,11 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
             else:
                 checks = [p.low, p.high]
             try:
-                slot.encode(checks, source)
+                if slot.field == SCENARIO_FIELD:
+                    for value in checks:
+                        scenario.with_values({path: value}, source)
+                else:
+                    slot.encode(checks, source)
             except UserError as exc:
                 problems += [Problem(source, where, q.message) for q in exc.problems]
                 continue

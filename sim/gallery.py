@@ -61,7 +61,26 @@ def experiment_sobol(out: Path) -> list[Path]:
     )
 
 
+SCENARIOS_COMPARED = (
+    "istanbul-2022",
+    "russia-maximal",
+    "us-28-point-2025-11",
+    "geneva-2025-11",
+    "e3-counter-2025-11",
+)
+
+
+def scenarios_2025(out: Path) -> list[Path]:
+    """The drafts and demands side by side (Istanbul 2022 to the Nov 2025 texts): ``scenarios-compared.*``."""
+    from sim.compare import compare_scenarios, write_scenario_comparison
+    from sim.scenario import load_scenario
+
+    scenarios = [load_scenario(ROOT / "scenarios" / f"{name}.toml") for name in SCENARIOS_COMPARED]
+    return write_scenario_comparison(compare_scenarios(scenarios), out, "scenarios-compared")
+
+
 GALLERY: dict[str, Callable[[Path], list[Path]]] = {
+    "scenarios-compared": scenarios_2025,
     "protocols-geneva": protocols_geneva,
     "experiment-grid": experiment_grid,
     "experiment-sobol": experiment_sobol,

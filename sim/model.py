@@ -27,9 +27,7 @@ def resolve_protocol(scenario: Scenario, protocol: str | Protocol | None) -> Pro
         return protocol
     name = protocol or scenario.protocol
     if name not in protocol_names():
-        raise UserError.at(
-            "--protocol", "", f"unknown protocol {name!r}; choose one of {', '.join(protocol_names())}"
-        )
+        raise UserError.at("--protocol", "", f"unknown protocol {name!r}; choose one of {', '.join(protocol_names())}")
     return get_protocol(name)
 
 

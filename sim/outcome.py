@@ -37,6 +37,8 @@ class History:
         walkaway: Walk-away values per round, ``(R, P)``.
         aspiration: Aspiration levels per round, ``(R, P)``.
         accepts: Acceptance per round, ``(R, P)``.
+        ratification_failed: Parties whose domestic ratification failed in
+            each round, ``(R, P)``.
     """
 
     text: np.ndarray
@@ -45,6 +47,7 @@ class History:
     walkaway: np.ndarray
     aspiration: np.ndarray
     accepts: np.ndarray
+    ratification_failed: np.ndarray
 
     @classmethod
     def from_states(cls, scenario: Scenario, states: list[State], row: int = 0) -> History:
@@ -56,6 +59,9 @@ class History:
             walkaway=np.array([s.walkaway[row] for s in states]),
             aspiration=np.array([s.aspiration[row] for s in states]),
             accepts=np.array([s.accepts[row] for s in states]),
+            ratification_failed=np.array(
+                [s.extra.get("rat_failed", np.zeros_like(s.accepts))[row] for s in states], dtype=bool
+            ),
         )
 
     @property
@@ -102,6 +108,8 @@ class Outcome:
         accepts: Whether each party accepts the final text (red lines and
             walk-away value); for forecast protocols (bdm, compromise) this
             says who would sign the forecast.
+        forecast: Whether the protocol forecasts (bdm, compromise) rather
+            than asks for consent.
         history: Round-by-round record.
         version: Package version.
     """
@@ -123,6 +131,7 @@ class Outcome:
     accepts: dict[str, bool]
     history: History
     version: str
+    forecast: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The content of ``outcome.json`` (pinned keys first)."""
@@ -149,7 +158,15 @@ class Outcome:
             "pareto_gap": _maybe(self.pareto_gap),
             "pareto_efficient": None if self.pareto_gap is None else self.pareto_gap <= PARETO_TOLERANCE,
             "accepts": self.accepts,
+            "forecast": self.forecast,
+            "ratification_failures": self.ratification_failures(),
         }
+
+    def ratification_failures(self) -> list[dict[str, object]]:
+        """Every failed domestic ratification: ``[{"round": r, "party": id}, ...]``."""
+        rounds, parties = np.nonzero(self.history.ratification_failed)
+        ids = self.scenario.party_ids
+        return [{"round": int(r), "party": ids[a]} for r, a in zip(rounds, parties, strict=True)]
 
     def to_json(self) -> str:
         """``outcome.json`` as text."""
@@ -159,9 +176,7 @@ class Outcome:
         """``rounds.csv`` as text: one row per round, party (or ``text``) and issue."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(
-            ["round", "party", "issue", "position", "utility", "walkaway", "aspiration", "accepts"]
-        )
+        writer.writerow(["round", "party", "issue", "position", "utility", "walkaway", "aspiration", "accepts"])
         h = self.history
         issues = self.scenario.issue_ids
         for r in range(h.rounds + 1):

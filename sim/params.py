@@ -16,7 +16,16 @@ from sim.strategies import STRATEGIES
 
 __all__ = ["SHARED_FIELDS", "KernelParams"]
 
-SHARED_FIELDS = ("step", "mediator", "main", "opening_rule")
+SHARED_FIELDS = (
+    "step",
+    "mediator",
+    "main",
+    "opening_rule",
+    "ratification_end",
+    "coalitions",
+    "coalition_counter",
+    "coalition_from",
+)
 """Fields that are the same for every row (no batch axis)."""
 
 
@@ -47,6 +56,23 @@ class KernelParams:
         mediator: Index of the mediator party (-1 if none).
         main: Indices of the two main parties (bilateral protocols, plots).
         opening_rule: ``"compromise"``, ``"mediator"`` or ``"explicit"``.
+        consent: 1 where the party's consent is needed on the issue
+            (``must_agree_on``), else 0, ``(B, P, I)``.
+        walk_table: Walk-away value by round from ``walkaway_path``, NaN for
+            parties without a path, ``(B, P, L)``.
+        red_soften: Per-round relaxation of the red lines, ``(B, P, I)``.
+        red_cost: Audience cost of crossing the original red line, ``(B, P, I)``.
+        rat_low: Lower bounds of the ratification win-set, ``(B, P, I)``.
+        rat_high: Upper bounds of the win-set, ``(B, P, I)``.
+        rat_min: Least utility that is ratified (NaN: none), ``(B, P)``.
+        rat_mid: Logistic passage midpoint (NaN: none), ``(B, P)``.
+        rat_steep: Logistic passage steepness, ``(B, P)``.
+        floor_table: The no-deal line of each issue by round (texts cannot go
+            below it), ``(B, L, I)``; 0 where the issue has none.
+        ratification_end: Whether a failed ratification ends the run.
+        coalitions: Membership, ``(C, P)`` booleans.
+        coalition_counter: Whether each coalition tables a counter-text, ``(C,)``.
+        coalition_from: The round each coalition forms, ``(C,)``.
     """
 
     ideal: np.ndarray
@@ -68,6 +94,58 @@ class KernelParams:
     mediator: int
     main: tuple[int, int]
     opening_rule: str
+    consent: np.ndarray
+    walk_table: np.ndarray
+    red_soften: np.ndarray
+    red_cost: np.ndarray
+    rat_low: np.ndarray
+    rat_high: np.ndarray
+    rat_min: np.ndarray
+    rat_mid: np.ndarray
+    rat_steep: np.ndarray
+    floor_table: np.ndarray
+    ratification_end: bool
+    coalitions: np.ndarray
+    coalition_counter: np.ndarray
+    coalition_from: np.ndarray
+
+    @property
+    def has_ratification(self) -> bool:
+        """Whether any party has a domestic win-set."""
+        return bool(
+            np.any(self.rat_low > 0)
+            or np.any(self.rat_high < 1)
+            or not np.all(np.isnan(self.rat_min))
+            or not np.all(np.isnan(self.rat_mid))
+        )
+
+    def walkaway_at(self, t: int) -> np.ndarray:
+        """Walk-away values in round ``t``: the path where given, else ``clip(w0 + drift t, 0, 1)``."""
+        base = np.clip(self.walkaway + self.drift * t, 0.0, 1.0)
+        path = self.walk_table[..., min(t, self.walk_table.shape[-1] - 1)]
+        return np.where(np.isnan(path), base, path)
+
+    def red_lines_at(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Red lines in round ``t``: softened by ``soften * t`` and above the no-deal line."""
+        low, high = self.red_low, self.red_high
+        if np.any(self.red_soften):
+            low = low - self.red_soften * t
+            high = high + self.red_soften * t
+        floor = self.floor_table[:, min(t, self.floor_table.shape[1] - 1)]
+        low = np.maximum(low, floor[:, None, :])
+        return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+    def audience_costs(self, text: np.ndarray) -> np.ndarray:
+        """Per-issue audience cost each party bears for ``text``, ``(B, P, I)``.
+
+        A party that crosses its original (unsoftened) red line loses ``cost``
+        (Fearon 1994).
+        """
+        if not np.any(self.red_cost):
+            return np.zeros(self.ideal.shape)
+        z = text[..., None, :]
+        crossed = (z < self.red_low - 1e-9) | (z > self.red_high + 1e-9)
+        return np.where(crossed, self.red_cost, 0.0)
 
     @property
     def batch(self) -> int:
@@ -115,6 +193,44 @@ class KernelParams:
             opening = (np.array([scenario.opening[i] for i in scenario.issue_ids]) - lo) / span
             rule = "explicit"
         step = np.array([(i.step or 0.0) / i.span for i in scenario.issues])
+        limit = rounds if rounds is not None else scenario.rounds
+        length = limit + 2
+        table = np.full((len(ids), length), np.nan)
+        for a, party in enumerate(scenario.parties):
+            if party.walkaway_path:
+                points = list(party.walkaway_path)
+                if points[0][0] > 0:
+                    points.insert(0, (0.0, party.walkaway))
+                r, v = zip(*points, strict=True)
+                table[a] = np.interp(np.arange(length), r, v)
+        floor = np.zeros((length, len(lo)))
+        for k, issue in enumerate(scenario.issues):
+            if issue.no_deal_path:
+                r, v = zip(*issue.no_deal_path, strict=True)
+                floor[:, k] = (np.interp(np.arange(length), r, v) - issue.min) / issue.span
+        consent = np.array(
+            [[1.0 if i.id in p.must_agree_on else 0.0 for i in scenario.issues] for p in scenario.parties]
+        )
+        rat_bounds = np.array(
+            [
+                [(p.ratification.bounds[i.id] if p.ratification else (i.min, i.max)) for i in scenario.issues]
+                for p in scenario.parties
+            ]
+        )
+        nan = float("nan")
+        rat_min = [
+            p.ratification.min_utility if p.ratification and p.ratification.min_utility is not None else nan
+            for p in scenario.parties
+        ]
+        rat_mid = [
+            p.ratification.midpoint if p.ratification and p.ratification.midpoint is not None else nan
+            for p in scenario.parties
+        ]
+        rat_steep = [
+            p.ratification.steepness if p.ratification and p.ratification.steepness is not None else nan
+            for p in scenario.parties
+        ]
+        members = np.array([[pid in c.members for pid in ids] for c in scenario.coalitions], dtype=bool)
 
         def rows(a: np.ndarray) -> np.ndarray:
             return np.repeat(a[None, ...], batch, axis=0)
@@ -139,16 +255,37 @@ class KernelParams:
             mediator=ids.index(scenario.mediator) if scenario.mediator in ids else -1,
             main=(ids.index(scenario.main_parties[0]), ids.index(scenario.main_parties[1])),
             opening_rule=rule,
+            consent=rows(consent),
+            walk_table=rows(table),
+            red_soften=rows(per_issue("red_soften") / span),
+            red_cost=rows(per_issue("red_cost")),
+            rat_low=rows((rat_bounds[..., 0] - lo) / span),
+            rat_high=rows((rat_bounds[..., 1] - lo) / span),
+            rat_min=rows(np.array(rat_min, dtype=float)),
+            rat_mid=rows(np.array(rat_mid, dtype=float)),
+            rat_steep=rows(np.array(rat_steep, dtype=float)),
+            floor_table=rows(floor),
+            ratification_end=scenario.ratification_failure == "end",
+            coalitions=members.reshape(len(scenario.coalitions), len(ids)),
+            coalition_counter=np.array([c.counter_text for c in scenario.coalitions], dtype=bool),
+            coalition_from=np.array([c.from_round for c in scenario.coalitions], dtype=np.int64),
         )
 
     @classmethod
     def stack(cls, rows: list[KernelParams]) -> KernelParams:
-        """Concatenate parameter sets of the same scenario shape along the batch axis."""
+        """Concatenate parameter sets of the same scenario shape along the batch axis.
+
+        Raises:
+            ValueError: Naming a field that is shared by all rows but differs.
+        """
         first = rows[0]
         values = {}
         for f in fields(cls):
             if f.name in SHARED_FIELDS:
-                values[f.name] = getattr(first, f.name)
+                value = getattr(first, f.name)
+                if any(not np.array_equal(getattr(r, f.name), value) for r in rows[1:]):
+                    raise ValueError(f.name)
+                values[f.name] = value
             else:
                 values[f.name] = np.concatenate([getattr(r, f.name) for r in rows], axis=0)
         return cls(**values)

@@ -51,9 +51,7 @@ def label_issue_axis(ax, issue: Issue, axis: str = "y") -> None:
         ax.set_ylabel(issue.unit, fontsize=8)
         ax.set_ylim(issue.min - pad, issue.max + pad)
         if issue.levels:
-            ax.set_yticks(
-                list(issue.levels), [f"{lab}\n({lvl:g})" for lvl, lab in issue.levels.items()], fontsize=6
-            )
+            ax.set_yticks(list(issue.levels), [f"{lab}\n({lvl:g})" for lvl, lab in issue.levels.items()], fontsize=6)
     else:
         ax.set_xlabel(name, fontsize=8)
         ax.set_xlim(issue.min - pad, issue.max + pad)

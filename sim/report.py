@@ -30,14 +30,27 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def outcome_report(outcome: Outcome) -> str:
     """A readable summary: the deal per issue with units and benchmarks, then each party."""
     s = outcome.scenario
-    lines = [
-        f"{s.title} - protocol {outcome.protocol}, seed {outcome.seed}, at most {outcome.rounds_max} rounds"
-    ]
-    if outcome.agreement:
+    lines = [f"{s.title} - protocol {outcome.protocol}, seed {outcome.seed}, at most {outcome.rounds_max} rounds"]
+    if outcome.forecast:
+        lines.append(f"Forecast after round {outcome.round}.")
+    elif outcome.agreement:
         lines.append(f"Deal in round {outcome.round}.")
     else:
+        lines.append(f"No deal after {outcome.end_round} rounds: every party falls back on its walk-away value.")
+    for event in outcome.ratification_failures():
+        party = s.party(event["party"])
+        who = (
+            f"{party.name} ({party.ratification.label})"
+            if party.ratification and party.ratification.label
+            else party.name
+        )
+        then = "the run ended" if s.ratification_failure == "end" else "bargaining went on"
+        lines.append(f"Round {event['round']}: the table agreed, but ratification failed in {who}; {then}.")
+    if outcome.forecast:
+        refuse = [s.party(p).name for p, ok in outcome.accepts.items() if not ok]
         lines.append(
-            f"No deal after {outcome.end_round} rounds: every party falls back on its walk-away value."
+            "This protocol forecasts; "
+            + (f"would not sign: {', '.join(refuse)}." if refuse else "every party would sign.")
         )
     lines.append("")
     bench = outcome.benchmarks
@@ -78,9 +91,7 @@ def outcome_report(outcome: Outcome) -> str:
         lines.append("No Nash solution: no text gives every party more than its walk-away value.")
     if outcome.pareto_gap is not None:
         verdict = (
-            "the deal is Pareto-efficient"
-            if outcome.pareto_gap <= PARETO_TOLERANCE
-            else "every party could still gain"
+            "the deal is Pareto-efficient" if outcome.pareto_gap <= PARETO_TOLERANCE else "every party could still gain"
         )
         lines.append(f"Pareto gap: {outcome.pareto_gap:.3f} ({verdict})")
     return "\n".join(lines)

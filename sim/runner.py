@@ -13,9 +13,7 @@ from sim.solutions import Solutions, pareto_gap, solve
 __all__ = ["run", "distance_to"]
 
 
-def distance_to(
-    scenario: Scenario, deal: dict[str, float] | None, point: dict[str, float] | None
-) -> float | None:
+def distance_to(scenario: Scenario, deal: dict[str, float] | None, point: dict[str, float] | None) -> float | None:
     """RMS distance between two texts on normalised issues, in [0, 1].
 
     ``sqrt(mean_i ((x_i - y_i) / (max_i - min_i)) ** 2)``; None if either is None.
@@ -58,9 +56,7 @@ def run(
         deal = {i.id: float(v) for i, v in zip(issues, values, strict=True)}
     ids = scenario.party_ids
     walk = {pid: float(w) for pid, w in zip(ids, state.walkaway[0], strict=True)}
-    utility = (
-        {pid: float(u) for pid, u in zip(ids, state.utility[0], strict=True)} if agreement else dict(walk)
-    )
+    utility = {pid: float(u) for pid, u in zip(ids, state.utility[0], strict=True)} if agreement else dict(walk)
     solutions = solutions or solve(scenario)
     return Outcome(
         scenario=scenario,
@@ -78,6 +74,7 @@ def run(
         distance_to_ks=distance_to(scenario, deal, solutions.kalai_smorodinsky),
         pareto_gap=None if deal is None else pareto_gap(scenario, deal),
         accepts={pid: bool(a) for pid, a in zip(ids, state.accepts[0], strict=True)},
+        forecast=model.protocol.forecast,
         history=History.from_states(scenario, model.history),
         version=__version__,
     )

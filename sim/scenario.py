@@ -97,11 +97,47 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class RedLineSpec(_Strict):
-    """Hard bounds a party will not cross on one issue."""
+class BoundsSpec(_Strict):
+    """Bounds on one issue (a domestic win-set)."""
 
     min: Real | None = None
     max: Real | None = None
+
+
+class RedLineSpec(_Strict):
+    """Hard bounds a party will not cross on one issue; they may soften with a cost."""
+
+    min: Real | None = None
+    max: Real | None = None
+    soften: NonNegative = 0.0
+    cost: UnitInterval = 0.0
+
+
+RoundPath = list[list[Real]]
+
+
+class LogisticSpec(_Strict):
+    """Probability of ratification ``1 / (1 + exp(-steepness (U - midpoint)))``."""
+
+    midpoint: UnitInterval
+    steepness: Positive
+
+
+class RatificationSpec(_Strict):
+    """A party's domestic win-set (Putnam 1988)."""
+
+    label: Text = ""
+    bounds: dict[str, BoundsSpec] = {}
+    min_utility: UnitInterval | None = None
+    logistic: LogisticSpec | None = None
+
+
+class CoalitionSpec(_Strict):
+    """Parties coordinating a joint position."""
+
+    members: list[Text]
+    counter_text: bool = False
+    from_round: Seed = 1
 
 
 class IssueSpec(_Strict):
@@ -113,6 +149,7 @@ class IssueSpec(_Strict):
     max: Real
     step: Positive | None = None
     levels: dict[str, Text] | None = None
+    no_deal_path: RoundPath | None = None
 
 
 class PartySpec(_Strict):
@@ -128,6 +165,9 @@ class PartySpec(_Strict):
     curvature: dict[str, Positive] = {}
     red_lines: dict[str, RedLineSpec] = {}
     strategy: Text | None = None
+    must_agree_on: list[Text] | None = None
+    walkaway_path: RoundPath | None = None
+    ratification: RatificationSpec | None = None
 
 
 class HeaderSpec(_Strict):
@@ -144,6 +184,7 @@ class HeaderSpec(_Strict):
     noise: NonNegative = 0.0
     opening: Text | dict[str, Real] = "compromise"
     main_parties: list[Text] | None = None
+    ratification_failure: Text = "continue"
 
 
 class ScenarioSpec(_Strict):
@@ -152,15 +193,8 @@ class ScenarioSpec(_Strict):
     scenario: HeaderSpec
     issues: dict[str, IssueSpec]
     parties: dict[str, PartySpec]
+    coalitions: dict[str, CoalitionSpec] = {}
 
-
-_MODEL_AT = {  # which model a location's keys belong to, for "unknown key" errors
-    0: ScenarioSpec,
-    ("scenario",): HeaderSpec,
-    ("issues", "*"): IssueSpec,
-    ("parties", "*"): PartySpec,
-    ("parties", "*", "red_lines", "*"): RedLineSpec,
-}
 
 _FIELD_HELP = {
     "name": "a string",
@@ -181,10 +215,47 @@ OPENING_RULES = ("compromise", "mediator")
 
 
 def _model_for(loc: tuple) -> type[BaseModel] | None:
-    if not loc:
-        return ScenarioSpec
-    pattern = tuple("*" if i % 2 else part for i, part in enumerate(loc))
-    return _MODEL_AT.get(pattern)
+    """The model whose keys live at ``loc`` (walking the field annotations)."""
+    current: Any = ScenarioSpec
+    for key in loc:
+        current = _member(current, key)
+        if current is None:
+            return None
+    current = _member(current, None)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _member(tp: Any, key: Any) -> Any:
+    """The type found under ``key`` in ``tp`` (None: ``tp`` itself, unwrapped)."""
+    import types
+    import typing
+
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = next(
+                (
+                    a
+                    for a in args
+                    if typing.get_origin(a) in (dict, list) or isinstance(a, type) and issubclass(a, BaseModel)
+                ),
+                args[0],
+            )
+        else:
+            break
+    if key is None:
+        return tp
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        field_info = tp.model_fields.get(key)
+        return None if field_info is None else field_info.annotation
+    if typing.get_origin(tp) is dict:
+        return typing.get_args(tp)[1]
+    if typing.get_origin(tp) is list:
+        return typing.get_args(tp)[0]
+    return None
 
 
 def _path(loc: tuple) -> str:
@@ -227,9 +298,7 @@ def _is_range(node: Any) -> bool:
     return isinstance(node, dict) and {"low", "high"} <= set(node) and set(node) <= RANGE_KEYS
 
 
-def _resolve_ranges(
-    node: Any, source: str, loc: tuple, ranges: dict[str, tuple[float, float]], problems: list
-) -> Any:
+def _resolve_ranges(node: Any, source: str, loc: tuple, ranges: dict[str, tuple[float, float]], problems: list) -> Any:
     """Replace every range by its point value; record the ranges by path."""
     if _is_range(node):
         low, high = node["low"], node["high"]
@@ -241,9 +310,7 @@ def _resolve_ranges(
             problems.append(Problem(source, _path(loc), f"range must have low <= high; got {low} > {high}"))
         value = node.get("value", (low + high) / 2)
         if not low <= value <= high:
-            problems.append(
-                Problem(source, _path(loc), f"range value must lie in [{low}, {high}]; got {value}")
-            )
+            problems.append(Problem(source, _path(loc), f"range value must lie in [{low}, {high}]; got {value}"))
         if isinstance(low, int) and isinstance(high, int) and "value" not in node:
             value = (low + high) / 2
             value = int(value) if value == int(value) else value
@@ -271,6 +338,8 @@ class Issue:
         max: Upper bound of the scale.
         step: Grid spacing of tabled values, or None for a continuous issue.
         levels: Labels of named points on the scale, ``{value: label}``.
+        no_deal_path: ``(round, value)`` points of the value the issue takes
+            without a deal (e.g. the line of contact); texts cannot go below it.
     """
 
     id: str
@@ -280,6 +349,7 @@ class Issue:
     max: float
     step: float | None = None
     levels: Mapping[float, str] = field(default_factory=dict)
+    no_deal_path: tuple[tuple[float, float], ...] = ()
 
     @property
     def span(self) -> float:
@@ -309,6 +379,42 @@ class Issue:
 
 
 @dataclass(frozen=True)
+class Ratification:
+    """A domestic win-set (Putnam 1988, two-level games).
+
+    Attributes:
+        label: Who ratifies (e.g. "Verkhovna Rada").
+        bounds: ``(low, high)`` per issue the deal must lie within.
+        min_utility: Least utility of the deal that passes, or None.
+        midpoint: Logistic passage: utility with a 50% chance, or None.
+        steepness: Logistic passage: slope.
+    """
+
+    label: str
+    bounds: Mapping[str, tuple[float, float]]
+    min_utility: float | None = None
+    midpoint: float | None = None
+    steepness: float | None = None
+
+
+@dataclass(frozen=True)
+class Coalition:
+    """Parties coordinating one position (mediated protocol).
+
+    Attributes:
+        id: Identifier.
+        members: Party ids.
+        counter_text: Whether the coalition tables a joint counter-text.
+        from_round: The round it forms (and tables its counter-text).
+    """
+
+    id: str
+    members: tuple[str, ...]
+    counter_text: bool = False
+    from_round: int = 1
+
+
+@dataclass(frozen=True)
 class Party:
     """A party at the table.
 
@@ -325,6 +431,14 @@ class Party:
         red_lines: Hard bounds ``(low, high)`` per issue; the issue's bounds
             where the party has none.
         strategy: Strategy in the alternating-offers protocol (default linear).
+        must_agree_on: The issues the party's consent is needed for (a
+            guarantor signs for some issues only); all issues by default.
+        walkaway_path: ``(round, value)`` points of the walk-away value
+            (replaces the drift), or None.
+        red_soften: Per-round relaxation of each red line, in issue units.
+        red_cost: Utility lost (audience cost) if the deal crosses the
+            original red line, per issue.
+        ratification: The party's domestic win-set, or None.
     """
 
     id: str
@@ -338,6 +452,11 @@ class Party:
     curvature: Mapping[str, float]
     red_lines: Mapping[str, tuple[float, float]]
     strategy: str = "linear"
+    must_agree_on: tuple[str, ...] = ()
+    walkaway_path: tuple[tuple[float, float], ...] | None = None
+    red_soften: Mapping[str, float] = field(default_factory=dict)
+    red_cost: Mapping[str, float] = field(default_factory=dict)
+    ratification: Ratification | None = None
 
     def weights(self) -> dict[str, float]:
         """Salience normalised to sum 1 (the weights of the utility function)."""
@@ -366,6 +485,8 @@ class Scenario:
     main_parties: tuple[str, str]
     issues: tuple[Issue, ...]
     parties: tuple[Party, ...]
+    coalitions: tuple[Coalition, ...]
+    ratification_failure: str
     source: str
     data: Mapping[str, Any] = field(repr=False)
     ranges: Mapping[str, tuple[float, float]] = field(repr=False)
@@ -430,14 +551,18 @@ class Scenario:
 
 
 def set_path(data: dict, path: str, value: Any, source: str = "") -> None:
-    """Set ``value`` at dotted ``path`` in nested dict ``data``.
+    """Set ``value`` at dotted ``path`` in nested tables ``data``.
 
+    A numeric key indexes a list (``issues.territory.no_deal_path.1.1``).
     Missing leaf keys (and missing tables under ``scenario``, e.g.
     ``mediator_bias``) are created; a missing party or issue is an error.
     """
     keys = path.split(".")
-    node = data
+    node: Any = data
     for depth, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            node = _list_item(node, key, path, source)
+            continue
         if not isinstance(node, dict):
             raise UserError.at(source, path, f"{'.'.join(keys[:depth])} is not a table")
         if key not in node:
@@ -446,16 +571,27 @@ def set_path(data: dict, path: str, value: Any, source: str = "") -> None:
                 raise UserError.at(source, path, f"no such entry {key!r}; known: {known}")
             node[key] = {}
         node = node[key]
-    if not isinstance(node, dict):
+    if isinstance(node, list):
+        index = int(keys[-1]) if keys[-1].isdigit() else -1
+        _list_item(node, keys[-1], path, source)
+        node[index] = value
+    elif isinstance(node, dict):
+        node[keys[-1]] = value
+    else:
         raise UserError.at(source, path, "parent is not a table")
-    node[keys[-1]] = value
+
+
+def _list_item(node: list, key: str, path: str, source: str) -> Any:
+    if not key.isdigit() or int(key) >= len(node):
+        raise UserError.at(source, path, f"{key!r} is not an index of a list of {len(node)}")
+    return node[int(key)]
 
 
 def get_path(data: Mapping, path: str) -> Any:
-    """Value at dotted ``path`` in nested mapping ``data`` (KeyError if absent)."""
+    """Value at dotted ``path`` in nested tables (numeric keys index lists); KeyError if absent."""
     node: Any = data
     for key in path.split("."):
-        node = node[key]
+        node = node[int(key)] if isinstance(node, list) else node[key]
     return node
 
 
@@ -615,9 +751,7 @@ def _cross_check(data: Mapping[str, Any], source: str) -> list[Problem]:
                 if key == "ideal":
                     in_bounds(f"parties.{pid}.ideal.{iid}", iid, value)
                 elif iid not in issues:
-                    bad(
-                        f"parties.{pid}.salience.{iid}", f"unknown issue {iid!r}; issues: {', '.join(issues)}"
-                    )
+                    bad(f"parties.{pid}.salience.{iid}", f"unknown issue {iid!r}; issues: {', '.join(issues)}")
             if key == "salience" and table and all(_num(v) and v == 0 for v in table.values()):
                 bad(f"parties.{pid}.salience", "at least one salience must be > 0")
         curvature = party.get("curvature")
@@ -655,6 +789,80 @@ def _cross_check(data: Mapping[str, Any], source: str) -> list[Problem]:
             bad(f"parties.{pid}.strategy", f"must be one of {', '.join(strategies)}; got {strategy!r}")
         elif strategy == "equilibrium" and len(parties) != 2:
             bad(f"parties.{pid}.strategy", f"equilibrium needs exactly two parties; got {len(parties)}")
+
+    def check_path(where: str, path: Any, low: float, high: float, what: str) -> None:
+        if not isinstance(path, list):
+            return
+        last = -1.0
+        for k, point in enumerate(path):
+            if not (isinstance(point, list) and len(point) == 2 and all(_num(v) for v in point)):
+                bad(f"{where}[{k}]", "each point must be [round, value]")
+                return
+            if point[0] < 0 or point[0] <= last:
+                bad(f"{where}[{k}]", f"rounds must be >= 0 and increasing; got {point[0]} after {last:g}")
+                return
+            last = point[0]
+            if not low <= point[1] <= high:
+                bad(f"{where}[{k}]", f"{what} must be in [{low:g}, {high:g}]; got {point[1]}")
+        if not path:
+            bad(where, "needs at least one [round, value] point")
+
+    for iid, issue in issues.items():
+        if isinstance(issue, dict) and iid in bounds:
+            check_path(f"issues.{iid}.no_deal_path", issue.get("no_deal_path"), *bounds[iid], "the value")
+
+    membership: dict[str, str] = {}
+    for pid, party in parties.items():
+        if not isinstance(party, dict):
+            continue
+        agree = party.get("must_agree_on")
+        if isinstance(agree, list):
+            if not agree:
+                bad(f"parties.{pid}.must_agree_on", "must name at least one issue (omit it for every issue)")
+            for iid in agree:
+                if iid not in issues:
+                    bad(f"parties.{pid}.must_agree_on", f"unknown issue {iid!r}; issues: {', '.join(issues)}")
+        check_path(f"parties.{pid}.walkaway_path", party.get("walkaway_path"), 0.0, 1.0, "walk-away values")
+        drift = party.get("walkaway_drift", 0)
+        if party.get("walkaway_path") is not None and _num(drift) and drift != 0:
+            bad(f"parties.{pid}.walkaway_path", "give walkaway_drift or walkaway_path, not both")
+        rat = party.get("ratification")
+        if isinstance(rat, dict):
+            if not any(k in rat for k in ("bounds", "min_utility", "logistic")):
+                bad(f"parties.{pid}.ratification", "give bounds, min_utility and/or logistic")
+            rb = rat.get("bounds")
+            if isinstance(rb, dict):
+                for iid, line in rb.items():
+                    where = f"parties.{pid}.ratification.bounds.{iid}"
+                    if iid not in issues:
+                        bad(where, f"unknown issue {iid!r}; issues: {', '.join(issues)}")
+                    elif isinstance(line, dict):
+                        lo, hi = line.get("min"), line.get("max")
+                        for k, v in (("min", lo), ("max", hi)):
+                            if _num(v):
+                                in_bounds(f"{where}.{k}", iid, v)
+                        if _num(lo) and _num(hi) and lo > hi:
+                            bad(where, f"min must be <= max; got min {lo} > max {hi}")
+
+    coalitions = data.get("coalitions") if isinstance(data.get("coalitions"), dict) else {}
+    for cid, coalition in coalitions.items():
+        if not isinstance(coalition, dict) or not isinstance(coalition.get("members"), list):
+            continue
+        members = coalition["members"]
+        where = f"coalitions.{cid}.members"
+        if len(members) < 2 or len(set(members)) != len(members):
+            bad(where, "must name at least two different parties")
+        for pid in members:
+            if pid not in parties:
+                bad(where, f"unknown party {pid!r}; parties: {', '.join(parties)}")
+            elif pid in membership:
+                bad(where, f"{pid} is already in coalition {membership[pid]}; a party joins one coalition")
+            else:
+                membership[pid] = cid
+
+    failure = header.get("ratification_failure")
+    if isinstance(failure, str) and failure not in ("continue", "end"):
+        bad("scenario.ratification_failure", f"must be continue or end; got {failure!r}")
 
     protocol = header.get("protocol")
     if isinstance(protocol, str) and protocol not in protocol_names():
@@ -699,6 +907,7 @@ def _build(spec: ScenarioSpec, data: dict, ranges: dict[str, tuple[float, float]
             max=s.max,
             step=s.step,
             levels={float(k): v for k, v in sorted((s.levels or {}).items(), key=lambda kv: float(kv[0]))},
+            no_deal_path=tuple((float(r), float(v)) for r, v in (s.no_deal_path or [])),
         )
         for iid, s in spec.issues.items()
     )
@@ -723,6 +932,13 @@ def _build(spec: ScenarioSpec, data: dict, ranges: dict[str, tuple[float, float]
                 curvature={i.id: p.curvature.get(i.id, 1.0) for i in issues},
                 red_lines=red,
                 strategy=p.strategy or "linear",
+                must_agree_on=tuple(p.must_agree_on or [i.id for i in issues]),
+                walkaway_path=None
+                if p.walkaway_path is None
+                else tuple((float(r), float(v)) for r, v in p.walkaway_path),
+                red_soften={i.id: (p.red_lines[i.id].soften if i.id in p.red_lines else 0.0) for i in issues},
+                red_cost={i.id: (p.red_lines[i.id].cost if i.id in p.red_lines else 0.0) for i in issues},
+                ratification=_ratification(p.ratification, issues),
             )
         )
     header = spec.scenario
@@ -748,8 +964,30 @@ def _build(spec: ScenarioSpec, data: dict, ranges: dict[str, tuple[float, float]
         main_parties=main,  # type: ignore[arg-type]
         issues=issues,
         parties=tuple(parties),
+        coalitions=tuple(
+            Coalition(cid, tuple(c.members), c.counter_text, c.from_round) for cid, c in spec.coalitions.items()
+        ),
+        ratification_failure=header.ratification_failure,
         source=source,
         data=data,
         ranges=ranges,
         sha256=canonical_sha256(data),
+    )
+
+
+def _ratification(spec: RatificationSpec | None, issues: tuple[Issue, ...]) -> Ratification | None:
+    if spec is None:
+        return None
+    bounds = {}
+    for issue in issues:
+        b = spec.bounds.get(issue.id)
+        lo = b.min if b and b.min is not None else issue.min
+        hi = b.max if b and b.max is not None else issue.max
+        bounds[issue.id] = (lo, hi)
+    return Ratification(
+        label=spec.label,
+        bounds=bounds,
+        min_utility=spec.min_utility,
+        midpoint=None if spec.logistic is None else spec.logistic.midpoint,
+        steepness=None if spec.logistic is None else spec.logistic.steepness,
     )

@@ -89,14 +89,15 @@ class BargainingProblem:
 
     @classmethod
     def from_params(cls, params: KernelParams, row: int = 0) -> BargainingProblem:
-        """The problem of one row of kernel parameters (walk-away at round 0)."""
+        """The problem of one row of kernel parameters (red lines and walk-away at round 0)."""
+        low, high = params.red_lines_at(0)
         return cls(
             params.ideal[row],
             params.weight[row],
             params.curvature[row],
-            params.red_low[row],
-            params.red_high[row],
-            params.walkaway[row],
+            low[row],
+            high[row],
+            params.walkaway_at(0)[row],
         )
 
     @classmethod
@@ -351,9 +352,7 @@ class BargainingProblem:
         ]
         found = pair._solve(lambda z: -pair._u(z)[1], lambda z: -pair._du(z)[1], cons, starts)
         if found is None and start is not None:
-            found = pair._solve(
-                lambda z: -pair._u(z)[1], lambda z: -pair._du(z)[1], cons, [pair._lift(best_a)]
-            )
+            found = pair._solve(lambda z: -pair._u(z)[1], lambda z: -pair._du(z)[1], cons, [pair._lift(best_a)])
         return None if found is None else pair._split(found[0])[0]
 
     def frontier(self, a: int, b: int, points: int = 41) -> tuple[np.ndarray, np.ndarray]:

@@ -59,10 +59,17 @@ class RunStreams:
         Returns:
             The draws.
         """
+        return self._draw("standard_normal", shape, rows)
+
+    def uniform(self, shape: tuple[int, ...], rows: np.ndarray | None = None) -> np.ndarray:
+        """Uniform draws in [0, 1), ``(B, *shape)``; only ``rows`` draw (others get 0)."""
+        return self._draw("random", shape, rows)
+
+    def _draw(self, method: str, shape: tuple[int, ...], rows: np.ndarray | None) -> np.ndarray:
         out = np.zeros((len(self.generators), *shape))
         indices = range(len(self.generators)) if rows is None else np.flatnonzero(rows)
         for i in indices:
-            out[i] = self.generator(i).standard_normal(shape)
+            out[i] = getattr(self.generator(i), method)(shape)
         return out
 
 

@@ -73,9 +73,7 @@ def run_chunk(task: dict[str, Any]) -> pd.DataFrame:
     params = apply_values(KernelParams.from_scenario(scenario, n), scenario, task["columns"])
     state = run_kernel(protocol, params, seeds)
     outcomes = task["outcomes"]
-    table = outcome_table(
-        scenario, params, state, seeds, task["columns"], nash="distance_to_nash" in outcomes
-    )
+    table = outcome_table(scenario, params, state, seeds, task["columns"], nash="distance_to_nash" in outcomes)
     keep = ["seed", *task["columns"], *outcomes]
     table = table[keep]
     table.insert(0, "run", np.arange(task["start"], task["start"] + n, dtype=np.int64))
@@ -123,9 +121,7 @@ def _versions() -> dict[str, str]:
 
 def _git_commit() -> str | None:
     try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
-        )
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() or None if proc.returncode == 0 else None
@@ -160,9 +156,7 @@ def _executor(workers: int | None, scheduler: str | None):
 
         client = Client(scheduler)
         return client.get_executor(), client
-    return cf.ProcessPoolExecutor(
-        max_workers=workers or os.cpu_count() or 1, mp_context=process_context()
-    ), None
+    return cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=process_context()), None
 
 
 def process_context():
@@ -213,9 +207,9 @@ def sweep(
     if not todo:
         return directory
     seeds = spawn_seeds(experiment.seed, rows)
-    done_rows = sum(
-        min(experiment.chunk_size, rows - k * experiment.chunk_size) for k in range(chunks)
-    ) - sum(min(experiment.chunk_size, rows - k * experiment.chunk_size) for k in todo)
+    done_rows = sum(min(experiment.chunk_size, rows - k * experiment.chunk_size) for k in range(chunks)) - sum(
+        min(experiment.chunk_size, rows - k * experiment.chunk_size) for k in todo
+    )
     bar = tqdm(total=rows, initial=done_rows, unit="run", disable=not progress, desc=experiment.name)
     try:
         if not scheduler and (workers == 1 or len(todo) == 1):

@@ -116,9 +116,7 @@ def test_symmetric_time_based_agents_split_evenly(strategy):
 
 
 def test_boulware_agrees_later_than_conceder():
-    rounds = {
-        s: run(_pie(0.99, 0.99, strategy=s), solutions=NO_BENCH).round for s in ("boulware", "conceder")
-    }
+    rounds = {s: run(_pie(0.99, 0.99, strategy=s), solutions=NO_BENCH).round for s in ("boulware", "conceder")}
     assert rounds["boulware"] > rounds["conceder"]
 
 

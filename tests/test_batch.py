@@ -89,7 +89,8 @@ def test_default_seeds_come_from_seedsequence():
         ("parties.russia.ideal.moon", [0.1], "unknown issue 'moon'"),
         ("parties.russia.ideal.army_cap", [10], "must be a number in [50, 1000]"),
         ("parties.russia.strategy", ["sly"], "must be one of linear, boulware"),
-        ("issues.army_cap.max", [900], "cannot be varied in a sweep"),
+        ("issues.army_cap.max", [900], "cannot vary within one sweep"),
+        ("parties.russia.ratification.min_utility", [2.0], "must be a number in [0, 1]"),
         ("scenario.rounds", [2.5], "an integer >= 1"),
     ],
 )
@@ -114,3 +115,22 @@ def test_apply_values_maps_paths_to_kernel_units():
     r = s.party_ids.index("russia")
     np.testing.assert_allclose(p.weight[:, r].sum(axis=-1), 1.0)
     assert parameter_slot(s, "scenario.mediator_bias.russia").field == "bias"
+
+
+def test_any_scenario_number_can_vary():
+    # paths with no kernel slot are applied through validated scenario variants
+    from sim.runner import run
+    from sim.solutions import Solutions
+
+    s = load_scenario(GENEVA)
+    params = {
+        "parties.ukraine.ratification.min_utility": [0.3, 0.45, 0.5],
+        "parties.russia.red_lines.territory.soften": [0.0, 0.01, 0.02],
+        "parties.russia.walkaway": [0.5, 0.55, 0.6],
+    }
+    table = run_many(s, params, seeds=[1, 2, 3], nash=False)
+    for row in range(3):
+        variant = s.with_values({path: values[row] for path, values in params.items()})
+        out = run(variant, seed=row + 1, solutions=Solutions(None, None, {}, {}))
+        assert bool(table["agreement"][row]) == out.agreement and table["end_round"][row] == out.end_round
+        assert table["utility.ukraine"][row] == pytest.approx(out.utilities["ukraine"], abs=1e-12)

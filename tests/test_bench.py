@@ -18,8 +18,6 @@ def test_bench_json_keys(capsys):
 
 
 def test_bench_table(capsys):
-    assert (
-        main(["bench", str(GENEVA), "--runs", "200", "--stepped-runs", "2", "--protocol", "compromise"]) == 0
-    )
+    assert main(["bench", str(GENEVA), "--runs", "200", "--stepped-runs", "2", "--protocol", "compromise"]) == 0
     out = capsys.readouterr().out
     assert "Mesa-stepped model" in out and "batched engine, 1 core" in out

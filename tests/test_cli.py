@@ -80,8 +80,6 @@ def test_validate_ok_and_bad(workdir, capsys):
 
 
 def test_console_script_no_traceback(workdir):
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "run", "nope.toml"], capture_output=True, text=True
-    )
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", "nope.toml"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr == "negsim: error: nope.toml: file not found\n"

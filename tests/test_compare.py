@@ -34,3 +34,22 @@ def test_comparison_rows_match_the_outcomes():
         assert row["round"] == out.round
         assert abs(row["deal.army_cap"] - out.deal["army_cap"]) < 1e-6
         assert row["pareto_gap"] is not None and row["pareto_gap"] >= 0
+
+
+def test_compare_scenarios_command(tmp_path, capsys):
+    from conftest import ROOT
+
+    files = [str(ROOT / "scenarios" / f) for f in ("geneva-2025-11.toml", "classroom-two-party.toml")]
+    assert main(["compare", *files, "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "geneva-2025-11" in printed and "(not on the table)" in printed
+    with open(tmp_path / "scenarios.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["scenario"] for r in rows][0] == "geneva-2025-11" and len(rows) == 2
+    assert (tmp_path / "scenarios.png").stat().st_size > 10_000
+
+
+def test_compare_reports_every_bad_file(tmp_path, capsys):
+    assert main(["compare", str(GENEVA), str(tmp_path / "a.toml"), str(tmp_path / "b.toml")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all("file not found" in line for line in err)

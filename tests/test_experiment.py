@@ -88,7 +88,7 @@ RULES = [
         "uncertainties/issues.army_cap.max",
         {"low": 900, "high": 1000},
         "uncertainties.issues.army_cap.max",
-        "cannot be varied",
+        "cannot vary within one sweep",
     ),
     (
         "levers/parties.russia.strategy",

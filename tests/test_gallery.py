@@ -23,6 +23,12 @@ def test_grid_experiment_gallery_matches_committed(tmp_path):
     assert summary.read_text() == committed.read_text()
 
 
+def test_scenario_comparison_gallery_matches_committed(tmp_path):
+    build_gallery(tmp_path, only=["scenarios-compared"])
+    committed = ROOT / "results" / "gallery" / "scenarios-compared.csv"
+    assert (tmp_path / "scenarios-compared.csv").read_text() == committed.read_text()
+
+
 def test_gallery_items_are_documented():
     for item in GALLERY.values():
         assert item.__doc__

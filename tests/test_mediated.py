@@ -175,3 +175,38 @@ def test_invariants_hold_on_random_scenarios(scenario):
     else:
         assert out.round is None and out.deal is None
         assert out.end_round == scenario.rounds
+
+
+def test_coalition_speaks_with_one_voice():
+    from sim.protocols.mediated import joint_position
+
+    members = np.array([True, True, False])
+    force = np.array([[[1.0], [3.0], [1.0]]])
+    demands = np.array([[[0.0], [1.0], [0.5]]])
+    objecting = np.array([[False, True, False]])
+    joint, objects = joint_position(members, force, demands, objecting)
+    np.testing.assert_allclose(joint[0, :2, 0], [0.75, 0.75])  # (1*0 + 3*1) / 4
+    assert joint[0, 2, 0] == 0.5
+    assert objects[0].tolist() == [True, True, False]
+
+
+def test_counter_text_moves_the_draft_by_the_coalitions_share():
+    from sim.protocols.mediated import counter_text
+
+    members = np.array([True, True, False])
+    force = np.ones((1, 3, 1))
+    ideal = np.array([[[1.0], [1.0], [0.0]]])
+    weights = np.full((1, 3, 1), 1 / 3)
+    moved = counter_text(members, force, ideal, weights, np.array([[0.4]]))
+    assert moved[0, 0] == pytest.approx(0.4 + (2 / 3) * (1.0 - 0.4))
+
+
+def test_coalition_in_a_run_changes_the_deal():
+    data = four_party_data()
+    base = run(scenario_from_dict(data))
+    data["coalitions"] = {"ue": {"members": ["u", "e"], "counter_text": True, "from_round": 1}}
+    joint = run(scenario_from_dict(data))
+    assert joint.agreement
+    assert joint.deal != base.deal
+    # U and E table a joint counter-text: the land issue moves their way (both want 0)
+    assert joint.history.text[2, 0] < base.history.text[2, 0]

@@ -56,21 +56,17 @@ def test_rounds_csv_long_format(geneva_outcome, tmp_path):
         for issue in s.issues:
             (row,) = [r for r in start if r["party"] == party.id and r["issue"] == issue.id]
             assert float(row["position"]) == pytest.approx(party.ideal[issue.id])
-    # round 0's text is the opening draft: the mediator's (US 28-point) ideal, inside the red lines
+    # round 0's text is the opening draft (the scenario's explicit opening text, on the grid)
     opening = {r["issue"]: float(r["position"]) for r in start if r["party"] == "text"}
-    assert opening["army_cap"] == 600
+    assert opening["army_cap"] == s.opening["army_cap"]
     last = max(int(r["round"]) for r in rows)
     assert last == geneva_outcome.round
-    final = {
-        r["issue"]: float(r["position"]) for r in rows if r["round"] == str(last) and r["party"] == "text"
-    }
+    final = {r["issue"]: float(r["position"]) for r in rows if r["round"] == str(last) and r["party"] == "text"}
     assert final == pytest.approx(geneva_outcome.deal)
 
 
 def test_no_deal_outcome_json(tmp_path):
-    s = load_scenario(GENEVA).with_values(
-        {"parties.ukraine.walkaway": 0.95, "parties.ukraine.walkaway_drift": 0}
-    )
+    s = load_scenario(GENEVA).with_values({"parties.ukraine.walkaway": 0.95, "parties.ukraine.walkaway_drift": 0})
     out = run(s)
     out.write(tmp_path, figures=False)
     data = json.loads((tmp_path / "outcome.json").read_text())

@@ -66,6 +66,25 @@ RULES = [
     ("scenario.opening", {"x": 500}, "scenario.opening.x", "[0, 100]"),
     ("scenario.main_parties", ["a", "a"], "scenario.main_parties", "two different parties"),
     ("scenario.colour", "red", "scenario.colour", "unknown key"),
+    ("parties.a.must_agree_on", ["zz"], "parties.a.must_agree_on", "unknown issue"),
+    ("parties.a.must_agree_on", [], "parties.a.must_agree_on", "at least one issue"),
+    ("parties.a.walkaway_path", [[0, 0.5], [0, 0.4]], "parties.a.walkaway_path[1]", "increasing"),
+    ("parties.a.walkaway_path", [[0, 1.5]], "parties.a.walkaway_path[0]", "[0, 1]"),
+    ("parties.a.walkaway_path", [[0, 0.5]], "parties.a.walkaway_path", "not both"),
+    ("parties.a.ratification", {"label": "x"}, "parties.a.ratification", "give bounds"),
+    ("parties.a.ratification", {"bounds": {"zz": {"max": 1}}}, "parties.a.ratification.bounds.zz", "unknown issue"),
+    (
+        "parties.a.ratification",
+        {"logistic": {"midpoint": 2, "steepness": 1}},
+        "parties.a.ratification.logistic.midpoint",
+        "[0, 1]",
+    ),
+    ("parties.a.ratification", {"quorum": 3}, "parties.a.ratification.quorum", "unknown key; allowed keys here: label"),
+    ("parties.a.red_lines", {"x": {"max": 50, "soften": -1}}, "parties.a.red_lines.x.soften", ">= 0"),
+    ("issues.x.no_deal_path", [[0, 500]], "issues.x.no_deal_path[0]", "[0, 100]"),
+    ("coalitions", {"c": {"members": ["a"]}}, "coalitions.c.members", "at least two"),
+    ("coalitions", {"c": {"members": ["a", "zz"]}}, "coalitions.c.members", "unknown party"),
+    ("scenario.ratification_failure", "maybe", "scenario.ratification_failure", "continue or end"),
     ("parties.a.walkaway", {"low": 0.5, "high": 0.2}, "parties.a.walkaway", "low <= high"),
     ("parties.a.walkaway", {"low": 0.1, "high": 0.2, "value": 0.5}, "parties.a.walkaway", "[0.1, 0.2]"),
     ("parties.a.walkaway", {"low": 0.1, "high": 1.5}, "parties.a.walkaway.high", "[0, 1]"),
@@ -214,3 +233,52 @@ def test_issue_format_uses_units_and_levels():
     assert s.issue("army_cap").format(640.0) == "640 thousand troops"
     assert s.issue("nato").format(0.5) == "0.50 (moratorium)"
     assert s.issue("nato").format(0.45) == "0.45 (~moratorium)"
+
+
+SHIPPED = sorted((GENEVA.parent).glob("*.toml"))
+
+
+def test_every_shipped_scenario_validates_and_cites_sources():
+    names = {p.stem for p in SHIPPED}
+    assert {
+        "istanbul-2022",
+        "us-28-point-2025-11",
+        "geneva-2025-11",
+        "e3-counter-2025-11",
+        "russia-maximal",
+        "classroom-two-party",
+        "classroom-logroll",
+    } <= names
+    for path in SHIPPED:
+        s = load_scenario(path)
+        assert s.name == path.stem
+        assert s.sources, path
+        for line in path.read_text().splitlines():  # every party number says where it comes from
+            key = line.split("=")[0].strip()
+            if key in {"capability", "patience", "walkaway", "walkaway_drift"}:
+                assert "#" in line, f"{path.name}: {line}"
+
+
+def test_every_shipped_scenario_runs():
+    from sim.runner import run
+
+    for path in SHIPPED:
+        out = run(load_scenario(path))
+        assert out.end_round >= 1
+
+
+def test_classroom_answers_worked_by_hand():
+    # the hand-worked answers written in the files' comments
+    from sim.solutions import nash_solution
+
+    two = load_scenario(GENEVA.parent / "classroom-two-party.toml")
+    assert nash_solution(two)["line"] == pytest.approx(70, abs=1e-4)  # gains over walk-away split equally
+    logroll = load_scenario(GENEVA.parent / "classroom-logroll.toml")
+    nash = nash_solution(logroll)
+    assert nash["zone"] == pytest.approx(0, abs=1e-4) and nash["fund"] == pytest.approx(100, abs=1e-4)  # the trade
+
+
+def test_new_issue_levels_are_labelled_in_tables():
+    s = load_scenario(GENEVA)
+    assert s.issue("sanctions_relief").format(0.5) == "0.50 (staged lifting)"
+    assert s.issue("recognition").format(0.45).endswith("(~de facto)")

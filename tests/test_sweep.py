@@ -84,9 +84,7 @@ def test_manifest_records_everything(tmp_path):
 def _slow_experiment(tmp_path):
     """An experiment slow enough to interrupt: drafting noise draws per run and round."""
     scenario = tmp_path / "noisy.toml"
-    scenario.write_text(
-        GENEVA.read_text().replace('opening = "mediator"', 'opening = "mediator"\nnoise = 0.03')
-    )
+    scenario.write_text(GENEVA.read_text().replace('opening = "mediator"', 'opening = "mediator"\nnoise = 0.03'))
     spec = _spec(rows_per_chunk=300, runs=60, scenario=scenario)
     path = tmp_path / "slow.toml"
     path.write_text(tomli_w.dumps(spec))

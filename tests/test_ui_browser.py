@@ -44,9 +44,7 @@ WAIT_MS = 60_000
 
 if os.environ.get("CI") and not CHROMIUM.exists():  # CI must really run the browser test
     raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs chromium before the tests")
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason=f"{CHROMIUM} missing (apt-get install chromium)"
-)
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} missing (apt-get install chromium)")
 
 
 def free_port() -> int:
@@ -184,9 +182,7 @@ def test_slider_and_step_change_plots_and_results(browser_page):
     thumb = slider(page, "Ukraine: walk-away 0.60")
     thumb.focus()
     page.keyboard.press("PageUp")
-    expect(page.locator(".negsim-results")).to_contain_text(
-        "Changed from the file: parties.ukraine.walkaway 0.6 ->"
-    )
+    expect(page.locator(".negsim-results")).to_contain_text("Changed from the file: parties.ukraine.walkaway 0.6 ->")
     expect(page.locator(".v-input__slider", has_text="Ukraine: walk-away 0.60")).to_have_count(0)
     plane1 = wait_for_new_plot(page, "negsim-plane", plane0)  # Ukraine's walk-away line moved
     assert results_text(page) != text0

@@ -33,9 +33,7 @@ def test_utility_is_salience_weighted_sum_in_issue_units():
     for a, party in enumerate(s.parties):
         total = sum(party.salience.values())
         expected = sum(
-            party.salience[i.id]
-            / total
-            * (1 - abs(deal[i.id] - party.ideal[i.id]) / i.span) ** party.curvature[i.id]
+            party.salience[i.id] / total * (1 - abs(deal[i.id] - party.ideal[i.id]) / i.span) ** party.curvature[i.id]
             for i in s.issues
         )
         assert got[a] == pytest.approx(expected, abs=1e-12)

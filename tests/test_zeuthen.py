@@ -44,9 +44,7 @@ def _discrete_nash(scenario):
     return dict(zip(scenario.issue_ids, best_x, strict=True))
 
 
-@pytest.mark.parametrize(
-    ("step", "k_b", "w"), [(7, 0.5, (0.1, 0.05)), (5, 1.0, (0.2, 0.0)), (3, 2.0, (0.0, 0.1))]
-)
+@pytest.mark.parametrize(("step", "k_b", "w"), [(7, 0.5, (0.1, 0.05)), (5, 1.0, (0.2, 0.0)), (3, 2.0, (0.0, 0.1))])
 def test_one_issue_grid_ends_at_discrete_nash_max(step, k_b, w):
     s = _grid_scenario(step, k_b, w)
     out = run(s, solutions=NO_BENCH)

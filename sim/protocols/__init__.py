@@ -15,9 +15,7 @@ from sim.protocols.zeuthen import Zeuthen
 
 __all__ = ["PROTOCOLS", "Protocol", "State", "get_protocol", "protocol_names"]
 
-PROTOCOLS: dict[str, type[Protocol]] = {
-    cls.name: cls for cls in (Mediated, Alternating, Zeuthen, Bdm, Compromise)
-}
+PROTOCOLS: dict[str, type[Protocol]] = {cls.name: cls for cls in (Mediated, Alternating, Zeuthen, Bdm, Compromise)}
 
 
 def protocol_names() -> list[str]:

@@ -55,12 +55,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
+from sim.acceptance import after_ratification, answers, ratify, table_view
 from sim.params import KernelParams
 from sim.protocols.base import Protocol, State
 from sim.solutions import BargainingProblem
 from sim.strategies import STRATEGIES, TIME_BETA, time_dependent_target, tit_for_tat_target
 from sim.streams import RunStreams
-from sim.utility import issue_values, safe_divide, snap_to_grid, utilities, walkaway_at, within_red_lines
+from sim.utility import issue_values, safe_divide, snap_to_grid
 
 __all__ = ["Alternating", "concede_along", "reference_points", "rubinstein_offers"]
 
@@ -203,13 +204,13 @@ class Alternating(Protocol):
         return np.where(params.strategy == _TFT, tft, timed)
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
-        """One round: the proposer offers, every other party answers."""
+        """One round: the proposer offers, every other party answers, winners ratify."""
         active = self.active(params, state)
         t = state.t + 1
         q = (t - 1) % params.n_parties
-        walk = walkaway_at(params.walkaway, params.drift, t)
+        view = table_view(params, state.extra, t)
         first, last = state.extra["first_seen"], state.extra["last_seen"]
-        target = self._targets(params, walk, t, first, last)
+        target = self._targets(params, view.walkaway, t, first, last)
         eq_offer = state.extra["eq_offer"]
         plays_eq = (params.strategy[:, q] == _EQ) & ~np.isnan(eq_offer[:, q, 0])
         offer = concede_along(
@@ -220,34 +221,39 @@ class Alternating(Protocol):
             target[:, q],
         )
         offer = np.where(plays_eq[:, None], np.nan_to_num(eq_offer[:, q]), offer)
-        offer = snap_to_grid(offer, params.step)
-        utility = utilities(offer, params.ideal, params.weight, params.curvature)
+        offer = snap_to_grid(np.clip(offer, view.low[:, q], view.high[:, q]), params.step)
+        accepts, utility = answers(params, offer, view)
         responder = np.arange(params.n_parties) != q
         first = np.where(responder & np.isnan(first), utility, first)
         last = np.where(responder, utility, last)
-        walk_next = walkaway_at(params.walkaway, params.drift, t + 1)
+        walk_next = table_view(params, state.extra, t + 1).walkaway
         wait_value = params.patience * self._targets(params, walk_next, t + 1, first, last)
         own_eq = np.nan_to_num(utilities_of_own(params, eq_offer))
         d = params.walkaway
         eq_value = d + params.patience * (own_eq - d)
         is_eq = (params.strategy == _EQ) & ~np.isnan(eq_offer[..., 0])
         threshold = np.where(is_eq, eq_value, wait_value)
-        accepts = within_red_lines(offer, params.red_low, params.red_high) & (utility >= walk - _ACCEPT_TOL)
         accepts &= ~responder | (utility >= threshold - _ACCEPT_TOL)
+        at_table = active & accepts.all(axis=-1)
+        failed = np.zeros_like(accepts)
+        if at_table.any() and params.has_ratification:
+            failed = ratify(params, offer, utility, at_table, streams)
         demands = state.demands.copy()
         demands[:, q] = offer
         return state.advance(
             params,
             active,
-            accepts.all(axis=-1),
+            at_table & ~failed.any(axis=-1),
+            ended=failed.any(axis=-1) & params.ratification_end,
             text=offer,
             demands=demands,
             utility=utility,
-            walkaway=walk,
+            walkaway=view.walkaway,
             aspiration=target,
             accepts=accepts,
             first_seen=first,
             last_seen=last,
+            **after_ratification(params, state.extra, failed),
         )
 
 

@@ -20,7 +20,6 @@ import numpy as np
 
 from sim.params import KernelParams
 from sim.streams import RunStreams
-from sim.utility import utilities, walkaway_at
 
 __all__ = ["Protocol", "State"]
 
@@ -62,20 +61,22 @@ class State:
     @classmethod
     def initial(cls, params: KernelParams, text: np.ndarray, **extra: np.ndarray) -> State:
         """Round 0: every party at its ideal, ``text`` on the table."""
+        from sim.acceptance import learned_constraints, net_utilities
+
         b = params.batch
         return cls(
             t=0,
             text=text,
             demands=params.ideal.copy(),
-            utility=utilities(text, params.ideal, params.weight, params.curvature),
-            walkaway=walkaway_at(params.walkaway, params.drift, 0),
+            utility=net_utilities(params, text),
+            walkaway=params.walkaway_at(0),
             aspiration=np.ones((b, params.n_parties)),
             accepts=np.zeros((b, params.n_parties), dtype=bool),
             done=np.zeros(b, dtype=bool),
             agreement=np.zeros(b, dtype=bool),
             round=np.full(b, -1, dtype=np.int64),
             deal=np.full((b, params.n_issues), np.nan),
-            extra=dict(extra),
+            extra={**learned_constraints(params), **extra},
         )
 
     def advance(
@@ -83,6 +84,7 @@ class State:
         params: KernelParams,
         active: np.ndarray,
         agreed: np.ndarray,
+        ended: np.ndarray | None = None,
         **values: np.ndarray,
     ) -> State:
         """The next state: ``values`` replace fields on ``active`` rows only.
@@ -95,6 +97,8 @@ class State:
             params: The parameters (for the round limits).
             active: Rows that played this round, ``(B,)``.
             agreed: Rows that reached a deal this round, ``(B,)``.
+            ended: Rows that end without a deal this round (e.g. a failed
+                ratification when the scenario says so), ``(B,)``.
             **values: New arrays for any of the per-round fields
                 (``text``, ``demands``, ...) or for keys of ``extra``.
 
@@ -114,6 +118,8 @@ class State:
                 changed[key] = merged
         agreed = agreed & active
         expired = active & ~agreed & (t >= params.rounds)
+        if ended is not None:
+            expired |= active & ~agreed & ended
         text = changed.get("text", self.text)
         return replace(
             self,
@@ -139,6 +145,9 @@ class Protocol(ABC):
     summary: ClassVar[str]
     reference: ClassVar[str]
     uses_randomness: ClassVar[bool] = False
+    forecast: ClassVar[bool] = False
+    """True for forecasting models (bdm, compromise): their "deal" is a forecast
+    that every party is assumed to sign; ``accepts`` says who actually would."""
 
     @abstractmethod
     def start(self, params: KernelParams, streams: RunStreams) -> State:

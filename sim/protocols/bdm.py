@@ -47,10 +47,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.acceptance import answers, table_view
 from sim.params import KernelParams
 from sim.protocols.base import Protocol, State
 from sim.streams import RunStreams
-from sim.utility import safe_divide, snap_to_grid, utilities, walkaway_at, within_red_lines
+from sim.utility import safe_divide, snap_to_grid
 
 __all__ = [
     "Bdm",
@@ -131,9 +132,7 @@ def bdm_moves(x: np.ndarray, power: np.ndarray, sal: np.ndarray, delta: np.ndarr
         comp_to = xi + (xj - xi) * np.abs(e1 / e2)
     to_comp = np.take_along_axis(comp_to, pick(comp, comp_key), -1)[..., 0]
     to_capit = np.take_along_axis(np.broadcast_to(xj, gap.shape), pick(capit, gap), -1)[..., 0]
-    return np.where(
-        conf.any(-1), to_conf, np.where(comp.any(-1), to_comp, np.where(capit.any(-1), to_capit, x))
-    )
+    return np.where(conf.any(-1), to_conf, np.where(comp.any(-1), to_comp, np.where(capit.any(-1), to_capit, x)))
 
 
 def bdm_forecast(x: np.ndarray, power: np.ndarray) -> np.ndarray:
@@ -146,6 +145,7 @@ class Bdm(Protocol):
 
     name = "bdm"
     summary = "Bueno de Mesquita's expected-utility forecast (Scholz et al. 2011 variant), issue by issue"
+    forecast = True
     reference = "Bueno de Mesquita (1994); Scholz, Calbert & Smith (2011)"
 
     @staticmethod
@@ -173,9 +173,8 @@ class Bdm(Protocol):
         forecast = snap_to_grid(bdm_forecast(new_x, power), params.step)
         demands = np.swapaxes(new_x, -1, -2)
         settled = np.all(np.abs(new_x - x) <= 1e-12, axis=(-2, -1))
-        walk = walkaway_at(params.walkaway, params.drift, t)
-        utility = utilities(forecast, params.ideal, params.weight, params.curvature)
-        accepts = within_red_lines(forecast, params.red_low, params.red_high) & (utility >= walk)
+        view = table_view(params, state.extra, t)
+        accepts, utility = answers(params, forecast, view)
         return state.advance(
             params,
             active,
@@ -183,6 +182,6 @@ class Bdm(Protocol):
             text=forecast,
             demands=demands,
             utility=utility,
-            walkaway=walk,
+            walkaway=view.walkaway,
             accepts=accepts,
         )

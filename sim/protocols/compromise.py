@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.acceptance import answers, table_view
 from sim.params import KernelParams
 from sim.protocols.base import Protocol, State
 from sim.streams import RunStreams
-from sim.utility import safe_divide, snap_to_grid, utilities, walkaway_at, within_red_lines
+from sim.utility import safe_divide, snap_to_grid
 
 __all__ = ["Compromise", "compromise_text"]
 
@@ -38,6 +39,7 @@ class Compromise(Protocol):
 
     name = "compromise"
     summary = "one-shot compromise model: the capability x salience weighted mean of the ideals"
+    forecast = True
     reference = "Achen (2006) in Thomson et al., The European Union Decides"
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
@@ -48,15 +50,14 @@ class Compromise(Protocol):
         """Round 1: the compromise is the deal."""
         active = self.active(params, state)
         text = snap_to_grid(compromise_text(params), params.step)
-        walk = walkaway_at(params.walkaway, params.drift, state.t + 1)
-        utility = utilities(text, params.ideal, params.weight, params.curvature)
-        accepts = within_red_lines(text, params.red_low, params.red_high) & (utility >= walk)
+        view = table_view(params, state.extra, state.t + 1)
+        accepts, utility = answers(params, text, view)
         return state.advance(
             params,
             active,
             np.ones(params.batch, dtype=bool),
             text=text,
             utility=utility,
-            walkaway=walk,
+            walkaway=view.walkaway,
             accepts=accepts,
         )

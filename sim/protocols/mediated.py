@@ -37,10 +37,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.acceptance import after_ratification, answers, ratify, table_view
 from sim.params import KernelParams
 from sim.protocols.base import Protocol, State
 from sim.streams import RunStreams
-from sim.utility import safe_divide, snap_to_grid, utilities, walkaway_at, within_red_lines
+from sim.utility import safe_divide, snap_to_grid
 
 __all__ = [
     "Mediated",
@@ -48,6 +49,8 @@ __all__ = [
     "demands_toward_ideal",
     "opening_text",
     "pull_weights",
+    "counter_text",
+    "joint_position",
     "revise_text",
     "within_common_red_lines",
 ]
@@ -118,9 +121,7 @@ def demands_toward_ideal(
     return np.clip(x + share * (ideal - x), red_low, red_high)
 
 
-def revise_text(
-    draft: np.ndarray, demands: np.ndarray, objecting: np.ndarray, weights: np.ndarray
-) -> np.ndarray:
+def revise_text(draft: np.ndarray, demands: np.ndarray, objecting: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The mediator's next draft: ``y + sum_{a objects} mu_ai (d_ai - y_i)``.
 
     Args:
@@ -163,39 +164,91 @@ class Mediated(Protocol):
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: the opening draft and every party at its ideal."""
-        draft = within_common_red_lines(opening_text(params), params.red_low, params.red_high)
+        low, high = params.red_lines_at(0)
+        draft = within_common_red_lines(opening_text(params), low, high)
         return State.initial(params, snap_to_grid(draft, params.step), draft=draft)
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
-        """One shuttle round: answers, demands, and the revised draft."""
+        """One shuttle round: answers, ratification, demands, and the revised draft."""
         active = self.active(params, state)
         t = state.t + 1
-        draft = state.extra["draft"]
+        view = table_view(params, state.extra, t)
+        draft = within_common_red_lines(state.extra["draft"], view.low, view.high)
         text = snap_to_grid(draft, params.step)
-        walk = walkaway_at(params.walkaway, params.drift, t)
-        aspiration = aspiration_at(walk, params.patience, t)
-        utility = utilities(text, params.ideal, params.weight, params.curvature)
-        accepts = within_red_lines(text, params.red_low, params.red_high) & (utility >= walk)
-        demands = demands_toward_ideal(
-            text, utility, aspiration, params.ideal, params.red_low, params.red_high
-        )
-        agreed = accepts.all(axis=-1)
-        weights = pull_weights(params.bias, params.capability, params.salience)
-        new_draft = revise_text(draft, demands, ~accepts, weights)
-        noisy = active & ~agreed & (params.noise > 0)
+        aspiration = aspiration_at(view.walkaway, params.patience, t)
+        accepts, utility = answers(params, text, view)
+        demands = demands_toward_ideal(text, utility, aspiration, params.ideal, view.low, view.high)
+        objecting = ~accepts
+        force = params.capability[..., None] * params.salience * params.consent
+        for c in np.flatnonzero(t >= params.coalition_from):
+            demands, objecting = joint_position(params.coalitions[c], force, demands, objecting)
+        at_table = active & accepts.all(axis=-1)
+        failed = np.zeros_like(accepts)
+        if at_table.any() and params.has_ratification:
+            failed = ratify(params, text, utility, at_table, streams)
+        ratified = at_table & ~failed.any(axis=-1)
+        weights = pull_weights(params.bias, params.capability, params.salience * params.consent)
+        new_draft = revise_text(draft, demands, objecting | failed, weights)
+        for c in np.flatnonzero(params.coalition_counter & (params.coalition_from == t)):
+            new_draft = counter_text(params.coalitions[c], force, params.ideal, weights, new_draft)
+        noisy = active & ~ratified & (params.noise > 0)
         if noisy.any():
             eps = streams.normal((params.n_issues,), rows=noisy)
             new_draft = np.clip(new_draft + params.noise[:, None] * eps, 0.0, 1.0)
-        new_draft = within_common_red_lines(new_draft, params.red_low, params.red_high)
+        learned = after_ratification(params, state.extra, failed)
+        next_view = table_view(params, {**state.extra, **learned}, t + 1)
+        new_draft = within_common_red_lines(new_draft, next_view.low, next_view.high)
         return state.advance(
             params,
             active,
-            agreed,
+            ratified,
+            ended=failed.any(axis=-1) & params.ratification_end,
             text=text,
             demands=demands,
             utility=utility,
-            walkaway=walk,
+            walkaway=view.walkaway,
             aspiration=aspiration,
             accepts=accepts,
             draft=new_draft,
+            **learned,
         )
+
+
+def joint_position(
+    members: np.ndarray, force: np.ndarray, demands: np.ndarray, objecting: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A coalition speaks with one voice: a joint demand, and all object if one does.
+
+    The joint demand is the members' demands weighted by capability x salience
+    (on the issues they sign for): ``d_C = sum_{a in C} f_ai d_ai / sum f_ai``.
+
+    Args:
+        members: Membership, ``(P,)`` booleans.
+        force: ``c_a s_ai`` masked by consent, ``(B, P, I)``.
+        demands: Demands, ``(B, P, I)``.
+        objecting: Objections, ``(B, P)``.
+
+    Returns:
+        The new ``(demands, objecting)``.
+    """
+    f = force[:, members]
+    joint = safe_divide((f * demands[:, members]).sum(axis=-2), f.sum(axis=-2), demands[:, members].mean(axis=-2))
+    demands = demands.copy()
+    demands[:, members] = joint[:, None, :]
+    objecting = objecting.copy()
+    objecting[:, members] = objecting[:, members].any(axis=-1, keepdims=True)
+    return demands, objecting
+
+
+def counter_text(
+    members: np.ndarray, force: np.ndarray, ideal: np.ndarray, weights: np.ndarray, draft: np.ndarray
+) -> np.ndarray:
+    """A coalition tables its joint text; the mediator merges it with its pooled weight.
+
+    ``y' = y + lam_C (p_C - y)`` with ``p_C`` the members' capability x salience
+    weighted ideal and ``lam_C = sum_{a in C} mu_ai`` their share of the table.
+    """
+    f = force[:, members]
+    joint = safe_divide((f * ideal[:, members]).sum(axis=-2), f.sum(axis=-2), ideal[:, members].mean(axis=-2))
+    share = weights[:, members].sum(axis=-2)
+    return draft + share * (joint - draft)

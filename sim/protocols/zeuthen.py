@@ -37,11 +37,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from sim.acceptance import net_utilities
 from sim.params import KernelParams
 from sim.protocols.base import Protocol, State
 from sim.solutions import BargainingProblem
 from sim.streams import RunStreams
-from sim.utility import safe_divide, snap_to_grid, utilities, walkaway_at
+from sim.utility import safe_divide, snap_to_grid, utilities
 
 __all__ = ["FRONTIER_POINTS", "GRID_LIMIT", "Zeuthen", "candidate_offers", "zeuthen_risk"]
 
@@ -120,9 +121,7 @@ class Zeuthen(Protocol):
             cand[r, : len(c)] = c
             count[r] = len(c)
         a, b = params.main
-        u = utilities(
-            np.nan_to_num(cand), params.ideal[:, None], params.weight[:, None], params.curvature[:, None]
-        )
+        u = utilities(np.nan_to_num(cand), params.ideal[:, None], params.weight[:, None], params.curvature[:, None])
         index = np.stack([np.maximum(count - 1, 0), np.zeros_like(count)], axis=1)  # a's best, b's best
         state = State.initial(
             params, params.ideal[:, a].copy(), candidates=cand, cand_utility=u, count=count, offer_index=index
@@ -171,9 +170,7 @@ class Zeuthen(Protocol):
         deal_k = np.where(
             a_moves & ~b_moves,
             new_ka,
-            np.where(
-                b_moves & ~a_moves, new_kb, np.where(nash[rows, new_ka] >= nash[rows, new_kb], new_ka, new_kb)
-            ),
+            np.where(b_moves & ~a_moves, new_kb, np.where(nash[rows, new_ka] >= nash[rows, new_kb], new_ka, new_kb)),
         )
         new_ka = np.where(agreed, deal_k, new_ka)
         new_kb = np.where(agreed, deal_k, new_kb)
@@ -183,7 +180,7 @@ class Zeuthen(Protocol):
         demands = state.demands.copy()
         demands[~empty, a] = cand[rows, new_ka][~empty]
         demands[~empty, b] = cand[rows, new_kb][~empty]
-        utility = utilities(text, params.ideal, params.weight, params.curvature)
+        utility = net_utilities(params, text)
         accepts = np.zeros_like(state.accepts)
         accepts[:, a] = agreed | (~empty & (ua[rows, new_kb] >= ua[rows, new_ka]))
         accepts[:, b] = agreed | (~empty & (ub[rows, new_ka] >= ub[rows, new_kb]))
@@ -198,7 +195,7 @@ class Zeuthen(Protocol):
             text=text,
             demands=demands,
             utility=utility,
-            walkaway=walkaway_at(params.walkaway, params.drift, t),
+            walkaway=params.walkaway_at(t),
             aspiration=state.aspiration,
             accepts=accepts,
             offer_index=np.stack([new_ka, new_kb], axis=1),

@@ -1,0 +1,155 @@
+"""Who says yes: walk-aways, red lines (softening, no-deal lines), guarantors, ratification.
+
+Shared by the protocols in which parties give their consent (``mediated``,
+``alternating``; ``bdm`` and ``compromise`` use it to report who would sign
+their forecast). All functions work on batches (B rows, P parties, I issues).
+
+* **Consent on some issues only** (guarantors, ``must_agree_on``): a party
+  judges a text on its guarded issues G only — red lines on G, and its utility
+  with salience renormalised over G, ``U^G_a = sum_{i in G} w_ai v_ai /
+  sum_{i in G} w_ai``, against its walk-away value. Its objections about other
+  issues do not block a deal.
+* **Red lines that soften** (audience costs, Fearon 1994): a bound relaxes by
+  ``soften`` issue units per round; a deal beyond the *original* bound costs
+  the party ``cost`` utility, which counts in its acceptance and its payoff.
+* **No-deal lines** (``no_deal_path``): no text may go below the line of the
+  round (e.g. the line of contact): it acts as everyone's lower red line.
+* **Domestic ratification** (Putnam 1988, two-level games): when every party
+  accepts at the table, each party with a win-set ratifies: the deal must lie
+  within its ``bounds``, give at least ``min_utility``, and pass a draw with
+  probability ``1 / (1 + exp(-steepness (U - midpoint)))``. A failure is
+  recorded; the failing party has learnt its domestic constraint — its bounds
+  join its red lines and ``min_utility`` becomes a floor under its walk-away
+  value — and bargaining continues (or ends, with ``ratification_failure =
+  "end"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.params import KernelParams
+from sim.streams import RunStreams
+from sim.utility import safe_divide, utilities, within_red_lines
+
+__all__ = ["TableView", "answers", "learned_constraints", "net_utilities", "ratify", "table_view"]
+
+
+@dataclass(frozen=True)
+class TableView:
+    """What binds each party in one round.
+
+    Attributes:
+        walkaway: Walk-away values (with any floor learnt from ratification), ``(B, P)``.
+        low: Lower red lines in force, ``(B, P, I)``.
+        high: Upper red lines in force, ``(B, P, I)``.
+    """
+
+    walkaway: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    def common_box(self) -> tuple[np.ndarray, np.ndarray]:
+        """Texts inside every party's red lines in force: ``(low (B, I), high (B, I))``."""
+        return self.low.max(axis=-2), self.high.min(axis=-2)
+
+
+def learned_constraints(params: KernelParams) -> dict[str, np.ndarray]:
+    """Initial state arrays for what parties learn from failed ratifications."""
+    b, p = params.batch, params.n_parties
+    return {
+        "learned_low": np.zeros(params.ideal.shape),
+        "learned_high": np.ones(params.ideal.shape),
+        "learned_walk": np.zeros((b, p)),
+        "rat_failed": np.zeros((b, p), dtype=bool),
+        "rat_failures": np.zeros((b, p), dtype=np.int64),
+    }
+
+
+def table_view(params: KernelParams, extra: dict, t: int) -> TableView:
+    """Walk-aways and red lines in force in round ``t`` (a guarantor's only on its issues)."""
+    low, high = params.red_lines_at(t)
+    walk = params.walkaway_at(t)
+    if "learned_low" in extra:
+        low = np.maximum(low, extra["learned_low"])
+        high = np.minimum(high, extra["learned_high"])
+        walk = np.maximum(walk, extra["learned_walk"])
+    if not np.all(params.consent == 1.0):  # a guarantor's red lines bind only where it signs
+        low = np.where(params.consent == 1.0, low, 0.0)
+        high = np.where(params.consent == 1.0, high, 1.0)
+    return TableView(walk, low, high)
+
+
+def net_utilities(params: KernelParams, text: np.ndarray) -> np.ndarray:
+    """Each party's utility of ``text`` net of audience costs, ``(B, P)``."""
+    u = utilities(text, params.ideal, params.weight, params.curvature)
+    if np.any(params.red_cost):
+        u = u - params.audience_costs(text).sum(axis=-1)
+    return u
+
+
+def answers(params: KernelParams, text: np.ndarray, view: TableView) -> tuple[np.ndarray, np.ndarray]:
+    """Each party's answer to ``text`` and its (net) utility.
+
+    Returns:
+        ``(accepts (B, P), utility (B, P))``.
+    """
+    utility = net_utilities(params, text)
+    consent = params.consent
+    if np.all(consent == 1.0):
+        judged = utility
+        inside = within_red_lines(text, view.low, view.high)
+    else:
+        from sim.utility import issue_values
+
+        values = issue_values(text, params.ideal, params.curvature)
+        guarded = params.weight * consent
+        judged = safe_divide((guarded * values).sum(axis=-1), guarded.sum(axis=-1), 1.0)
+        if np.any(params.red_cost):
+            judged = judged - (params.audience_costs(text) * consent).sum(axis=-1)
+        judged = np.where(np.all(consent == 1.0, axis=-1), utility, judged)
+        inside = within_red_lines(text, view.low, view.high)
+    return inside & (judged >= view.walkaway), utility
+
+
+def ratify(
+    params: KernelParams, text: np.ndarray, utility: np.ndarray, candidates: np.ndarray, streams: RunStreams
+) -> np.ndarray:
+    """Which parties' domestic ratification fails, for rows agreed at the table.
+
+    Args:
+        params: Parameters.
+        text: The agreed texts, ``(B, I)``.
+        utility: Each party's (net) utility of them, ``(B, P)``.
+        candidates: Rows whose table agreed this round, ``(B,)``.
+        streams: The rows' random streams (logistic passage draws).
+
+    Returns:
+        Failures, ``(B, P)``; all False for rows not in ``candidates``.
+    """
+    z = text[..., None, :]
+    fails = ~np.all((z >= params.rat_low - 1e-9) & (z <= params.rat_high + 1e-9), axis=-1)
+    fails |= ~np.isnan(params.rat_min) & (utility < np.nan_to_num(params.rat_min))
+    logistic = ~np.isnan(params.rat_mid)
+    draw_rows = candidates & logistic.any(axis=-1)
+    if draw_rows.any():
+        draws = streams.uniform((params.n_parties,), rows=draw_rows)
+        chance = 1.0 / (1.0 + np.exp(-np.nan_to_num(params.rat_steep) * (utility - np.nan_to_num(params.rat_mid))))
+        fails |= logistic & (draws >= chance)
+    return fails & candidates[:, None]
+
+
+def after_ratification(params: KernelParams, extra: dict, failed: np.ndarray) -> dict[str, np.ndarray]:
+    """State updates after ratification: failures counted, constraints learnt."""
+    rows = failed[..., None]
+    return {
+        "learned_low": np.where(rows, np.maximum(extra["learned_low"], params.rat_low), extra["learned_low"]),
+        "learned_high": np.where(rows, np.minimum(extra["learned_high"], params.rat_high), extra["learned_high"]),
+        "learned_walk": np.where(
+            failed, np.maximum(extra["learned_walk"], np.nan_to_num(params.rat_min)), extra["learned_walk"]
+        ),
+        "rat_failed": failed,
+        "rat_failures": extra["rat_failures"] + failed,
+    }
