@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.params import KernelParams
-from sim.streams import RunStreams
-from sim.utility import safe_divide, utilities, within_red_lines
+from sim.streams import RATIFICATION, RunStreams
+from sim.utility import max_over_parties, min_over_parties, safe_divide, weighted_sum, within_red_lines
 
 __all__ = ["TableView", "answers", "learned_constraints", "net_utilities", "ratify", "table_view"]
 
@@ -53,7 +53,7 @@ class TableView:
 
     def common_box(self) -> tuple[np.ndarray, np.ndarray]:
         """Texts inside every party's red lines in force: ``(low (B, I), high (B, I))``."""
-        return self.low.max(axis=-2), self.high.min(axis=-2)
+        return max_over_parties(self.low), min_over_parties(self.high)
 
 
 def learned_constraints(params: KernelParams) -> dict[str, np.ndarray]:
@@ -70,23 +70,20 @@ def learned_constraints(params: KernelParams) -> dict[str, np.ndarray]:
 
 def table_view(params: KernelParams, extra: dict, t: int) -> TableView:
     """Walk-aways and red lines in force in round ``t`` (a guarantor's only on its issues)."""
-    low, high = params.red_lines_at(t)
+    low, high = params.red_lines_at(t)  # a guarantor's bind only where it signs
     walk = params.walkaway_at(t)
-    if "learned_low" in extra:
+    if "rat_failures" in extra and extra["rat_failures"].any():
         low = np.maximum(low, extra["learned_low"])
         high = np.minimum(high, extra["learned_high"])
         walk = np.maximum(walk, extra["learned_walk"])
-    if not np.all(params.consent == 1.0):  # a guarantor's red lines bind only where it signs
-        low = np.where(params.consent == 1.0, low, 0.0)
-        high = np.where(params.consent == 1.0, high, 1.0)
     return TableView(walk, low, high)
 
 
 def net_utilities(params: KernelParams, text: np.ndarray) -> np.ndarray:
     """Each party's utility of ``text`` net of audience costs, ``(B, P)``."""
-    u = utilities(text, params.ideal, params.weight, params.curvature)
-    if np.any(params.red_cost):
-        u = u - params.audience_costs(text).sum(axis=-1)
+    u = params.utilities(text)
+    if params.has_costs:
+        u = u - params.audience_cost(text)
     return u
 
 
@@ -98,24 +95,26 @@ def answers(params: KernelParams, text: np.ndarray, view: TableView) -> tuple[np
     """
     utility = net_utilities(params, text)
     consent = params.consent
-    if np.all(consent == 1.0):
+    if params.full_consent:
         judged = utility
         inside = within_red_lines(text, view.low, view.high)
     else:
-        from sim.utility import issue_values
-
-        values = issue_values(text, params.ideal, params.curvature)
-        guarded = params.weight * consent
-        judged = safe_divide((guarded * values).sum(axis=-1), guarded.sum(axis=-1), 1.0)
-        if np.any(params.red_cost):
-            judged = judged - (params.audience_costs(text) * consent).sum(axis=-1)
+        guarded, total = params.guarded_weight
+        judged = safe_divide(weighted_sum(guarded, params.issue_values(text)), total, 1.0)
+        if params.has_costs:
+            judged = judged - params.audience_cost(text, consent)
         judged = np.where(np.all(consent == 1.0, axis=-1), utility, judged)
         inside = within_red_lines(text, view.low, view.high)
     return inside & (judged >= view.walkaway), utility
 
 
 def ratify(
-    params: KernelParams, text: np.ndarray, utility: np.ndarray, candidates: np.ndarray, streams: RunStreams
+    params: KernelParams,
+    text: np.ndarray,
+    utility: np.ndarray,
+    candidates: np.ndarray,
+    streams: RunStreams,
+    t: int = 0,
 ) -> np.ndarray:
     """Which parties' domestic ratification fails, for rows agreed at the table.
 
@@ -125,17 +124,17 @@ def ratify(
         utility: Each party's (net) utility of them, ``(B, P)``.
         candidates: Rows whose table agreed this round, ``(B,)``.
         streams: The rows' random streams (logistic passage draws).
+        t: The round (draws are keyed by it).
 
     Returns:
         Failures, ``(B, P)``; all False for rows not in ``candidates``.
     """
-    z = text[..., None, :]
-    fails = ~np.all((z >= params.rat_low - 1e-9) & (z <= params.rat_high + 1e-9), axis=-1)
+    fails = ~within_red_lines(text, params.rat_low, params.rat_high)
     fails |= ~np.isnan(params.rat_min) & (utility < np.nan_to_num(params.rat_min))
     logistic = ~np.isnan(params.rat_mid)
     draw_rows = candidates & logistic.any(axis=-1)
     if draw_rows.any():
-        draws = streams.uniform((params.n_parties,), rows=draw_rows)
+        draws = streams.uniform((params.n_parties,), rows=draw_rows, t=t, purpose=RATIFICATION)
         chance = 1.0 / (1.0 + np.exp(-np.nan_to_num(params.rat_steep) * (utility - np.nan_to_num(params.rat_mid))))
         fails |= logistic & (draws >= chance)
     return fails & candidates[:, None]
@@ -143,6 +142,9 @@ def ratify(
 
 def after_ratification(params: KernelParams, extra: dict, failed: np.ndarray) -> dict[str, np.ndarray]:
     """State updates after ratification: failures counted, constraints learnt."""
+    if not failed.any():
+        keys = ("learned_low", "learned_high", "learned_walk", "rat_failures")
+        return {**{k: extra[k] for k in keys}, "rat_failed": failed}
     rows = failed[..., None]
     return {
         "learned_low": np.where(rows, np.maximum(extra["learned_low"], params.rat_low), extra["learned_low"]),

@@ -61,7 +61,7 @@ class NegotiationModel(mesa.Model):
         self.scenario = scenario
         self.protocol = resolve_protocol(scenario, protocol)
         self.params = params if params is not None else KernelParams.from_scenario(scenario, 1, rounds)
-        self.streams = RunStreams([self.rng])
+        self.streams = RunStreams.from_seeds([self.seed_value])
         self.state: State = self.protocol.start(self.params, self.streams)
         self.history: list[State] = [self.state]
         for index, party in enumerate(scenario.parties):

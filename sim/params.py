@@ -8,11 +8,13 @@ the same scenario (same issues and parties, different numbers).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 
 import numpy as np
 
 from sim.scenario import Scenario
 from sim.strategies import STRATEGIES
+from sim.utility import issue_values, utilities
 
 __all__ = ["SHARED_FIELDS", "KernelParams"]
 
@@ -109,7 +111,46 @@ class KernelParams:
     coalition_counter: np.ndarray
     coalition_from: np.ndarray
 
-    @property
+    @cached_property
+    def curvature_or_none(self) -> np.ndarray | None:
+        """The exponents, or None when every value function is linear (faster)."""
+        return None if np.all(self.curvature == 1.0) else self.curvature
+
+    @cached_property
+    def full_consent(self) -> bool:
+        """Whether every party signs for every issue (no guarantors)."""
+        return bool(np.all(self.consent == 1.0))
+
+    @cached_property
+    def guarded_weight(self) -> tuple[np.ndarray, np.ndarray]:
+        """Weights on the issues each party signs for, and their sum per party."""
+        guarded = self.weight * self.consent
+        return guarded, guarded.sum(axis=-1)
+
+    @cached_property
+    def has_costs(self) -> bool:
+        """Whether any red line carries an audience cost."""
+        return bool(np.any(self.red_cost))
+
+    @cached_property
+    def has_softening(self) -> bool:
+        """Whether any red line softens."""
+        return bool(np.any(self.red_soften))
+
+    @cached_property
+    def has_floor(self) -> bool:
+        """Whether any issue has a no-deal line above its minimum."""
+        return bool(np.any(self.floor_table))
+
+    def utilities(self, text: np.ndarray) -> np.ndarray:
+        """Every party's utility of ``text`` (before audience costs), ``(B, P)``."""
+        return utilities(text, self.ideal, self.weight, self.curvature_or_none)
+
+    def issue_values(self, text: np.ndarray) -> np.ndarray:
+        """Every party's value of ``text`` on each issue, ``(B, P, I)``."""
+        return issue_values(text, self.ideal, self.curvature_or_none)
+
+    @cached_property
     def has_ratification(self) -> bool:
         """Whether any party has a domestic win-set."""
         return bool(
@@ -122,18 +163,64 @@ class KernelParams:
     def walkaway_at(self, t: int) -> np.ndarray:
         """Walk-away values in round ``t``: the path where given, else ``clip(w0 + drift t, 0, 1)``."""
         base = np.clip(self.walkaway + self.drift * t, 0.0, 1.0)
+        if not self._has_paths:
+            return base
         path = self.walk_table[..., min(t, self.walk_table.shape[-1] - 1)]
         return np.where(np.isnan(path), base, path)
 
+    @cached_property
+    def _has_paths(self) -> bool:
+        return not np.all(np.isnan(self.walk_table))
+
     def red_lines_at(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """Red lines in round ``t``: softened by ``soften * t`` and above the no-deal line."""
-        low, high = self.red_low, self.red_high
-        if np.any(self.red_soften):
-            low = low - self.red_soften * t
-            high = high + self.red_soften * t
-        floor = self.floor_table[:, min(t, self.floor_table.shape[1] - 1)]
-        low = np.maximum(low, floor[:, None, :])
-        return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+        """Red lines in round ``t``: softened by ``soften * t``, above the no-deal line, where the party signs."""
+        low, high = self._signed_red_lines
+        if not (self._soft_columns or self._floor_issues):
+            return low, high
+        low, high = low.copy(), high.copy()
+        for p, i in self._soft_columns:  # only the red lines that soften
+            soften = self.red_soften[:, p, i] * t
+            low[:, p, i] = np.maximum(low[:, p, i] - soften, 0.0)
+            high[:, p, i] = np.minimum(high[:, p, i] + soften, 1.0)
+        k = min(t, self.floor_table.shape[1] - 1)
+        for i in self._floor_issues:  # only the issues with a no-deal line
+            floor = self.floor_table[:, k, i][:, None] * self.consent[:, :, i]
+            low[:, :, i] = np.minimum(np.maximum(low[:, :, i], floor), 1.0)
+        return low, high
+
+    @cached_property
+    def _signed_red_lines(self) -> tuple[np.ndarray, np.ndarray]:
+        """Red lines where the party's consent counts; none (0..1) where it does not sign."""
+        if self.full_consent:
+            return self.red_low, self.red_high
+        signs = self.consent == 1.0
+        return np.where(signs, self.red_low, 0.0), np.where(signs, self.red_high, 1.0)
+
+    @cached_property
+    def _soft_columns(self) -> list[tuple[int, int]]:
+        return [tuple(pi) for pi in np.argwhere(np.any(self.red_soften != 0, axis=0))]
+
+    @cached_property
+    def _cost_columns(self) -> list[tuple[int, int]]:
+        return [tuple(pi) for pi in np.argwhere(np.any(self.red_cost != 0, axis=0))]
+
+    @cached_property
+    def _floor_issues(self) -> list[int]:
+        return [int(i) for i in np.flatnonzero(np.any(self.floor_table != 0, axis=(0, 1)))]
+
+    def audience_cost(self, text: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Total audience cost each party bears for ``text``, ``(B, P)`` (see :meth:`audience_costs`).
+
+        Args:
+            text: Normalised texts, ``(B, I)``.
+            mask: Count only issues where ``mask`` (``(B, P, I)``) is 1.
+        """
+        total = np.zeros(self.ideal.shape[:-1])
+        for p, i in self._cost_columns:
+            crossed = (text[:, i] < self.red_low[:, p, i] - 1e-9) | (text[:, i] > self.red_high[:, p, i] + 1e-9)
+            cost = np.where(crossed, self.red_cost[:, p, i], 0.0)
+            total[:, p] += cost if mask is None else cost * mask[:, p, i]
+        return total
 
     def audience_costs(self, text: np.ndarray) -> np.ndarray:
         """Per-issue audience cost each party bears for ``text``, ``(B, P, I)``.
@@ -141,7 +228,7 @@ class KernelParams:
         A party that crosses its original (unsoftened) red line loses ``cost``
         (Fearon 1994).
         """
-        if not np.any(self.red_cost):
+        if not self.has_costs:
             return np.zeros(self.ideal.shape)
         z = text[..., None, :]
         crossed = (z < self.red_low - 1e-9) | (z > self.red_high + 1e-9)
@@ -233,7 +320,8 @@ class KernelParams:
         members = np.array([[pid in c.members for pid in ids] for c in scenario.coalitions], dtype=bool)
 
         def rows(a: np.ndarray) -> np.ndarray:
-            return np.repeat(a[None, ...], batch, axis=0)
+            # a read-only view with a zero stride on the batch axis: no copy per row
+            return np.broadcast_to(a[None, ...], (batch, *a.shape))
 
         return cls(
             ideal=rows((per_issue("ideal") - lo) / span),

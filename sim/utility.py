@@ -17,7 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "all_issues",
     "issue_values",
+    "max_over_parties",
+    "min_over_parties",
+    "sum_over_parties",
+    "weighted_sum",
     "utilities",
     "within_red_lines",
     "snap_to_grid",
@@ -48,19 +53,53 @@ def safe_divide(numerator, denominator, fill=0.0) -> np.ndarray:
     return np.divide(num, den, out=out.copy(), where=den > 0)
 
 
-def issue_values(text: np.ndarray, ideal: np.ndarray, curvature: np.ndarray) -> np.ndarray:
+def weighted_sum(weight: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``sum_i w_i v_i`` over the last axis (einsum: numpy's reductions over short axes are slow)."""
+    return np.einsum("...i,...i->...", weight, values)
+
+
+def sum_over_parties(a: np.ndarray) -> np.ndarray:
+    """Sum over the party axis of ``(..., P, I)``."""
+    return np.einsum("...pi->...i", a)
+
+
+def max_over_parties(a: np.ndarray) -> np.ndarray:
+    """Maximum over the party axis of ``(..., P, I)``."""
+    out = a[..., 0, :].copy()
+    for p in range(1, a.shape[-2]):
+        np.maximum(out, a[..., p, :], out=out)
+    return out
+
+
+def min_over_parties(a: np.ndarray) -> np.ndarray:
+    """Minimum over the party axis of ``(..., P, I)``."""
+    out = a[..., 0, :].copy()
+    for p in range(1, a.shape[-2]):
+        np.minimum(out, a[..., p, :], out=out)
+    return out
+
+
+def all_issues(ok: np.ndarray) -> np.ndarray:
+    """``ok.all(axis=-1)`` for booleans ``(..., I)``, by counting the failures."""
+    failures = np.logical_not(ok).view(np.uint8)
+    return np.einsum("...i->...", failures) == 0
+
+
+def issue_values(text: np.ndarray, ideal: np.ndarray, curvature: np.ndarray | None) -> np.ndarray:
     """Per-issue values ``v = (1 - |z - p|) ** k`` of a text for every party.
 
     Args:
         text: Normalised text, shape ``(..., I)``.
         ideal: Normalised ideal points, ``(..., P, I)``.
-        curvature: Exponents, ``(..., P, I)``.
+        curvature: Exponents, ``(..., P, I)``; None when all are 1 (linear).
 
     Returns:
         Values in [0, 1], shape ``(..., P, I)``.
     """
-    distance = np.abs(text[..., None, :] - ideal)
-    return np.clip(1.0 - distance, 0.0, 1.0) ** curvature
+    value = 1.0 - np.abs(text[..., None, :] - ideal)  # in [0, 1]: both positions are normalised
+    if curvature is None:
+        return value
+    return np.power(value, curvature, out=value.copy(), where=curvature != 1.0)
 
 
 def utilities(text: np.ndarray, ideal: np.ndarray, weight: np.ndarray, curvature: np.ndarray) -> np.ndarray:
@@ -70,12 +109,12 @@ def utilities(text: np.ndarray, ideal: np.ndarray, weight: np.ndarray, curvature
         text: Normalised text, ``(..., I)``.
         ideal: Normalised ideals, ``(..., P, I)``.
         weight: Salience normalised to sum 1 per party, ``(..., P, I)``.
-        curvature: Exponents, ``(..., P, I)``.
+        curvature: Exponents, ``(..., P, I)``; None when all are 1.
 
     Returns:
         Utilities in [0, 1], shape ``(..., P)``.
     """
-    return np.sum(weight * issue_values(text, ideal, curvature), axis=-1)
+    return weighted_sum(weight, issue_values(text, ideal, curvature))
 
 
 def within_red_lines(text: np.ndarray, red_low: np.ndarray, red_high: np.ndarray) -> np.ndarray:
@@ -90,8 +129,8 @@ def within_red_lines(text: np.ndarray, red_low: np.ndarray, red_high: np.ndarray
         Booleans, ``(..., P)``.
     """
     z = text[..., None, :]
-    inside = (z >= red_low - RED_LINE_TOLERANCE) & (z <= red_high + RED_LINE_TOLERANCE)
-    return np.all(inside, axis=-1)
+    outside = (z < red_low - RED_LINE_TOLERANCE) | (z > red_high + RED_LINE_TOLERANCE)
+    return np.einsum("...i->...", outside.view(np.uint8)) == 0
 
 
 def snap_to_grid(text: np.ndarray, step: np.ndarray) -> np.ndarray:

@@ -237,7 +237,7 @@ class Alternating(Protocol):
         at_table = active & accepts.all(axis=-1)
         failed = np.zeros_like(accepts)
         if at_table.any() and params.has_ratification:
-            failed = ratify(params, offer, utility, at_table, streams)
+            failed = ratify(params, offer, utility, at_table, streams, t)
         demands = state.demands.copy()
         demands[:, q] = offer
         return state.advance(

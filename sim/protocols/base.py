@@ -108,10 +108,14 @@ class State:
         t = self.t + 1
         changed: dict = {}
         extra = dict(self.extra)
+        everyone = bool(active.all())
         for key, new in values.items():
             old = extra[key] if key in extra else getattr(self, key)
-            mask = active.reshape(active.shape + (1,) * (np.ndim(new) - 1))
-            merged = np.where(mask, new, old)
+            if everyone:
+                merged = new
+            else:
+                mask = active.reshape(active.shape + (1,) * (np.ndim(new) - 1))
+                merged = np.where(mask, new, old)
             if key in extra:
                 extra[key] = merged
             else:

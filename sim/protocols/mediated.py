@@ -40,8 +40,8 @@ import numpy as np
 from sim.acceptance import after_ratification, answers, ratify, table_view
 from sim.params import KernelParams
 from sim.protocols.base import Protocol, State
-from sim.streams import RunStreams
-from sim.utility import safe_divide, snap_to_grid
+from sim.streams import NOISE, RunStreams
+from sim.utility import all_issues, max_over_parties, min_over_parties, safe_divide, snap_to_grid, sum_over_parties
 
 __all__ = [
     "Mediated",
@@ -70,7 +70,7 @@ def pull_weights(bias: np.ndarray, capability: np.ndarray, salience: np.ndarray)
         Shares summing to 1 over parties on every issue, ``(B, P, I)``.
     """
     force = (bias * capability)[..., None] * salience
-    return safe_divide(force, force.sum(axis=-2, keepdims=True))
+    return safe_divide(force, sum_over_parties(force)[..., None, :])
 
 
 def opening_text(params: KernelParams) -> np.ndarray:
@@ -80,8 +80,8 @@ def opening_text(params: KernelParams) -> np.ndarray:
     if params.opening_rule == "mediator" and params.mediator >= 0:
         return params.ideal[:, params.mediator, :].copy()
     mu = pull_weights(params.bias, params.capability, params.salience)
-    has_weight = mu.sum(axis=-2) > 0
-    return np.where(has_weight, np.sum(mu * params.ideal, axis=-2), 0.5)
+    has_weight = sum_over_parties(mu) > 0
+    return np.where(has_weight, sum_over_parties(mu * params.ideal), 0.5)
 
 
 def aspiration_at(walkaway: np.ndarray, patience: np.ndarray, t: int) -> np.ndarray:
@@ -133,8 +133,8 @@ def revise_text(draft: np.ndarray, demands: np.ndarray, objecting: np.ndarray, w
     Returns:
         The new draft, ``(B, I)``.
     """
-    pull = np.where(objecting[..., None], weights * (demands - draft[..., None, :]), 0.0)
-    return draft + pull.sum(axis=-2)
+    pull = np.einsum("...pi,...p,...pi->...i", weights, objecting.astype(float), demands - draft[..., None, :])
+    return draft + pull
 
 
 def within_common_red_lines(draft: np.ndarray, red_low: np.ndarray, red_high: np.ndarray) -> np.ndarray:
@@ -149,8 +149,8 @@ def within_common_red_lines(draft: np.ndarray, red_low: np.ndarray, red_high: np
         The clipped draft, ``(B, I)``; issues whose red lines exclude each
         other are left as they are.
     """
-    low = red_low.max(axis=-2)
-    high = red_high.min(axis=-2)
+    low = max_over_parties(red_low)
+    high = min_over_parties(red_high)
     return np.where(low <= high, np.clip(draft, low, high), draft)
 
 
@@ -166,7 +166,9 @@ class Mediated(Protocol):
         """Round 0: the opening draft and every party at its ideal."""
         low, high = params.red_lines_at(0)
         draft = within_common_red_lines(opening_text(params), low, high)
-        return State.initial(params, snap_to_grid(draft, params.step), draft=draft)
+        force = params.capability[..., None] * params.salience * params.consent
+        weights = pull_weights(params.bias, params.capability, params.salience * params.consent)
+        return State.initial(params, snap_to_grid(draft, params.step), draft=draft, force=force, weights=weights)
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One shuttle round: answers, ratification, demands, and the revised draft."""
@@ -179,25 +181,23 @@ class Mediated(Protocol):
         accepts, utility = answers(params, text, view)
         demands = demands_toward_ideal(text, utility, aspiration, params.ideal, view.low, view.high)
         objecting = ~accepts
-        force = params.capability[..., None] * params.salience * params.consent
+        force, weights = state.extra["force"], state.extra["weights"]  # fixed for the run
         for c in np.flatnonzero(t >= params.coalition_from):
             demands, objecting = joint_position(params.coalitions[c], force, demands, objecting)
-        at_table = active & accepts.all(axis=-1)
+        at_table = active & all_issues(accepts)
         failed = np.zeros_like(accepts)
         if at_table.any() and params.has_ratification:
-            failed = ratify(params, text, utility, at_table, streams)
+            failed = ratify(params, text, utility, at_table, streams, t)
         ratified = at_table & ~failed.any(axis=-1)
-        weights = pull_weights(params.bias, params.capability, params.salience * params.consent)
         new_draft = revise_text(draft, demands, objecting | failed, weights)
         for c in np.flatnonzero(params.coalition_counter & (params.coalition_from == t)):
             new_draft = counter_text(params.coalitions[c], force, params.ideal, weights, new_draft)
         noisy = active & ~ratified & (params.noise > 0)
         if noisy.any():
-            eps = streams.normal((params.n_issues,), rows=noisy)
+            eps = streams.normal((params.n_issues,), rows=noisy, t=t, purpose=NOISE)
             new_draft = np.clip(new_draft + params.noise[:, None] * eps, 0.0, 1.0)
         learned = after_ratification(params, state.extra, failed)
-        next_view = table_view(params, {**state.extra, **learned}, t + 1)
-        new_draft = within_common_red_lines(new_draft, next_view.low, next_view.high)
+        # the next round clips the draft into the red lines in force then (see the top of step)
         return state.advance(
             params,
             active,
