@@ -335,7 +335,12 @@ def run_many(
     if len(lengths) > 1:
         raise UserError.at(source, "params", f"every column needs the same length; got {sorted(lengths)}")
     n = lengths.pop() if lengths else 1
-    seeds = spawn_seeds(scenario.seed, n) if seeds is None else np.asarray(seeds, dtype=np.int64)
+    if seeds is None:
+        seeds = spawn_seeds(scenario.seed, n)
+    else:
+        if any(not isinstance(s, int | np.integer) or not 0 <= int(s) < 2**63 for s in seeds):
+            raise UserError.at(source, "seeds", "must be integers in [0, 2**63 - 1]")
+        seeds = np.asarray(seeds, dtype=np.int64)
     proto = resolve_protocol(scenario, protocol)
     kernel = apply_values(KernelParams.from_scenario(scenario, n, rounds), scenario, params, source)
     state = run_kernel(proto, kernel, seeds)

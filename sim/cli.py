@@ -16,6 +16,8 @@ from sim.errors import UserError
 __all__ = ["main"]
 
 EXIT_USER_ERROR = 2
+PROJECT = Path(__file__).resolve().parents[1]
+DEFAULT_SCENARIO = "scenarios/geneva-2025-11.toml"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,14 +27,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _int_at_least(low: int, flag: str):
+def _int_at_least(low: int, flag: str, high: int | None = None):
+    allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}; got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}; got {value}")
+            raise argparse.ArgumentTypeError(f"must be {allowed}; got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {allowed}; got {value}")
         return value
 
     parse.__name__ = flag
@@ -48,10 +52,17 @@ def _protocol_name(text: str) -> str:
 
 
 def _out_dir(path: Path) -> Path:
-    """An output directory we may write into (never an existing file)."""
+    """Make the output directory now, before any work (never over an existing file)."""
     if path.exists() and not path.is_dir():
         raise UserError.at("--out", "", f"{path} exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError.at("--out", "", f"cannot create {path}: {exc.strerror}") from None
     return path
+
+
+SEED = _int_at_least(0, "seed", 2**63 - 1)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -60,9 +71,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    outcome = run(scenario, protocol=args.protocol, seed=args.seed, rounds=args.rounds)
-    out = args.out or Path("results") / scenario.name / f"{outcome.protocol}-seed{outcome.seed}"
-    out = _out_dir(Path(out))
+    protocol = args.protocol or scenario.protocol
+    seed = scenario.seed if args.seed is None else args.seed
+    out = _out_dir(Path(args.out or Path("results") / scenario.name / f"{protocol}-seed{seed}"))
+    outcome = run(scenario, protocol=protocol, seed=seed, rounds=args.rounds)
     written = outcome.write(out, figures=not args.no_figures)
     print(outcome_report(outcome))
     print(f"\nWrote {out}/: {', '.join(p.name for p in written)}")
@@ -109,8 +121,8 @@ def cmd_compare_protocols(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    comparison = compare_protocols(scenario, args.protocols, args.seed)
     out = _out_dir(Path(args.out or Path("results") / scenario.name / "protocols"))
+    comparison = compare_protocols(scenario, args.protocols, args.seed)
     written = write_comparison(comparison, out)
     print(comparison.report())
     print(f"\nWrote {', '.join(str(p) for p in written)}")
@@ -132,9 +144,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
             problems += exc.problems
     if problems:
         raise UserError(problems)
-    comparison = compare_scenarios(scenarios, args.protocol, args.seed)
     key = hashlib.sha256("".join(s.sha256 for s in scenarios).encode()).hexdigest()[:8]
     out = _out_dir(Path(args.out or Path("results") / "compare" / key))
+    comparison = compare_scenarios(scenarios, args.protocol, args.seed)
     written = write_scenario_comparison(comparison, out)
     print(comparison.report())
     print(f"\nWrote {', '.join(str(p) for p in written)}")
@@ -177,16 +189,21 @@ def _bind_port(host: str, port: int) -> int:
         raise UserError.at(flag, "", f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
+def default_ui_scenario() -> Path:
+    """The first ``scenarios/*.toml`` here, else the first of the project's own scenarios."""
+    found = sorted(Path("scenarios").glob("*.toml")) or sorted((PROJECT / "scenarios").glob("*.toml"))
+    if not found:
+        raise UserError.at("SCENARIO", "", "no scenario given and no scenarios/*.toml here; name a file")
+    return found[0]
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     import os
 
     from sim.scenario import load_scenario
 
     if args.scenario is None:
-        found = sorted(Path("scenarios").glob("*.toml"))
-        if not found:
-            raise UserError.at("SCENARIO", "", "no scenario given and no scenarios/*.toml here; name a file")
-        args.scenario = str(found[0])
+        args.scenario = str(default_ui_scenario())
     load_scenario(args.scenario)  # bad files stop here, one line per problem
     port = _bind_port(args.host, args.port)
     os.environ["NEGSIM_UI_SCENARIO"] = str(Path(args.scenario).resolve())
@@ -228,7 +245,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "",
             f"must be a Dask scheduler address like tcp://host:8786; got {args.scheduler!r}",
         )
-    out_root = _out_dir(Path(args.out)) if args.out else Path("results")
+    out_root = _out_dir(Path(args.out) if args.out else Path("results"))
     print(
         f"{experiment.name}: {experiment.rows} runs of {experiment.protocol} ({experiment.design} design), "
         f"chunks of {experiment.chunk_size}"
@@ -270,7 +287,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from sim.bench import bench, bench_report
     from sim.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    path = Path(args.scenario)
+    if args.scenario == DEFAULT_SCENARIO and not path.exists():  # run from elsewhere: the project's copy
+        path = PROJECT / DEFAULT_SCENARIO
+    scenario = load_scenario(path)
     result = bench(scenario, args.protocol, runs=args.runs, stepped_runs=args.stepped_runs)
     print(json.dumps(result) if args.json else bench_report(result))
     return 0
@@ -287,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a scenario and write outcome.json, rounds.csv and figures")
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
-    p.add_argument("--seed", type=_int_at_least(0, "seed"), help="seed (default: the scenario's)")
+    p.add_argument("--seed", type=SEED, help="seed (default: the scenario's)")
     p.add_argument("--rounds", type=_int_at_least(1, "rounds"), help="round limit (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
@@ -303,14 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare-protocols", help="run every protocol on one scenario: one figure, one table")
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--protocols", nargs="+", type=_protocol_name, metavar="P", help="protocols (default: all)")
-    p.add_argument("--seed", type=_int_at_least(0, "seed"), help="seed (default: the scenario's)")
+    p.add_argument("--seed", type=SEED, help="seed (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/protocols/)")
     p.set_defaults(func=cmd_compare_protocols)
 
     p = sub.add_parser("compare", help="run several scenarios: one briefing figure and one table")
     p.add_argument("scenarios", nargs="+", help="scenario TOML files")
     p.add_argument("--protocol", type=_protocol_name, help="one protocol for all (default: each scenario's own)")
-    p.add_argument("--seed", type=_int_at_least(0, "seed"), help="one seed for all (default: each scenario's)")
+    p.add_argument("--seed", type=SEED, help="one seed for all (default: each scenario's)")
     p.add_argument("--out", type=Path, help="output directory (default: results/compare/<hash8>/)")
     p.set_defaults(func=cmd_compare)
 
@@ -342,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("bench", help="runs per second: stepped Mesa model vs batched engine (1 core, all cores)")
-    p.add_argument("scenario", nargs="?", default="scenarios/geneva-2025-11.toml", help="scenario TOML file")
+    p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="scenario TOML file")
     p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
     p.add_argument("--runs", type=_int_at_least(1, "runs"), default=20_000, help="batched runs (default 20000)")
     p.add_argument(
@@ -373,6 +393,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # the machine, not the user: still one line, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"negsim: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -68,19 +68,13 @@ class ProtocolComparison:
 
     def to_csv(self) -> str:
         """The table as CSV (deterministic: no timings)."""
-        rows = self.rows()
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        return buf.getvalue()
+        return rows_to_csv(self.rows())
 
     def report(self, timings: bool = True) -> str:
         """A terminal table: one line per protocol."""
         s = self.scenario
         header = ["protocol", "deal", "round"] + [p.name for p in s.parties]
-        header += ["to Nash", "to KS", "Pareto gap"] + (["seconds"] if timings else [])
+        header += ["all sign", "to Nash", "to KS", "Pareto gap"] + (["seconds"] if timings else [])
         lines = []
         for name, out in self.outcomes.items():
             if out.deal is None:
@@ -92,7 +86,12 @@ class ProtocolComparison:
                 gap += " (efficient)"
             row = [name, deal, "-" if out.round is None else str(out.round)]
             row += [f"{out.utilities[p]:.3f}" for p in s.party_ids]
-            row += [_fmt(out.distance_to_nash), _fmt(out.distance_to_ks), gap]
+            signs = (
+                "yes"
+                if all(out.accepts.values())
+                else "no: " + ", ".join(s.party(p).name for p, ok in out.accepts.items() if not ok)
+            )
+            row += [signs, _fmt(out.distance_to_nash), _fmt(out.distance_to_ks), gap]
             if timings:
                 row.append(f"{self.seconds[name]:.3f}")
             lines.append(row)
@@ -212,12 +211,26 @@ def comparison_figure(comparison: ProtocolComparison) -> Figure:
 
 def write_comparison(comparison: ProtocolComparison, out_dir: Path, stem: str = "comparison") -> list[Path]:
     """Write ``<stem>.png`` and ``<stem>.csv`` into ``out_dir``."""
+    return _write(comparison_figure(comparison), comparison.to_csv(), out_dir, stem)
+
+
+def rows_to_csv(rows: list[dict[str, object]]) -> str:
+    """Rows of a comparison table as CSV (empty cells for missing values)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buf.getvalue()
+
+
+def _write(figure: Figure, table: str, out_dir: Path, stem: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     png = out_dir / f"{stem}.png"
-    comparison_figure(comparison).savefig(png, format="png")
-    table = out_dir / f"{stem}.csv"
-    table.write_text(comparison.to_csv())
-    return [png, table]
+    figure.savefig(png, format="png")
+    csv_path = out_dir / f"{stem}.csv"
+    csv_path.write_text(table)
+    return [png, csv_path]
 
 
 @dataclass(frozen=True)
@@ -269,13 +282,7 @@ class ScenarioComparison:
 
     def to_csv(self) -> str:
         """The table as CSV."""
-        rows = self.rows()
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        return buf.getvalue()
+        return rows_to_csv(self.rows())
 
     def report(self) -> str:
         """A terminal table: per scenario, the deal on each issue (with level labels) and utilities."""
@@ -451,9 +458,4 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
 
 def write_scenario_comparison(comparison: ScenarioComparison, out_dir: Path, stem: str = "scenarios") -> list[Path]:
     """Write ``<stem>.png`` and ``<stem>.csv`` into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    png = out_dir / f"{stem}.png"
-    scenario_comparison_figure(comparison).savefig(png, format="png")
-    table = out_dir / f"{stem}.csv"
-    table.write_text(comparison.to_csv())
-    return [png, table]
+    return _write(scenario_comparison_figure(comparison), comparison.to_csv(), out_dir, stem)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,14 +38,13 @@ from sim.batch import SCENARIO_FIELD, parameter_slot
 from sim.errors import Problem, UserError
 from sim.protocols import protocol_names
 from sim.samplers import DESIGNS, Design, Parameter, make_design
-from sim.scenario import Scenario, _number, _pydantic_problems, _text, load_scenario
+from sim.scenario import NAME, Scenario, _number, _pydantic_problems, _text, load_scenario
 
 __all__ = ["Experiment", "experiment_from_dict", "load_experiment", "outcome_names"]
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 Real = _number("a finite number")
 Count = _number("an integer >= 1", low=1, integer=True)
-Seed = _number("an integer >= 0", low=0, integer=True)
+Seed = _number("an integer in [0, 2**63 - 1]", low=0, high=2**63 - 1, integer=True)
 Points = _number("an integer >= 2", low=2, integer=True)
 Text = _text()
 
@@ -212,36 +210,67 @@ def load_experiment(path: str | Path) -> Experiment:
     return experiment_from_dict(data, source, Path(path).parent)
 
 
-def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | None = None) -> Experiment:
-    """Validate experiment data (see :func:`load_experiment`)."""
+def _section(model: type[BaseModel], value: Any, prefix: tuple, source: str) -> tuple[Any, list[Problem]]:
+    """Validate one part of the file; problems carry their full field path."""
+    if value is None:
+        value = {}
     try:
-        spec = ExperimentSpec.model_validate(data)
+        return model.model_validate(value), []
     except ValidationError as exc:
-        raise UserError(_pydantic_problems(source, exc)) from None
-    head = spec.experiment
+        problems = _pydantic_problems(source, exc, model)
+        dotted = ".".join(str(p) for p in prefix)
+        return None, [Problem(source, ".".join(x for x in (dotted, p.field) if x), p.message) for p in problems]
+
+
+SECTIONS = ("experiment", "uncertainties", "levers", "outcomes", "analysis")
+
+
+def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | None = None) -> Experiment:
+    """Validate experiment data (see :func:`load_experiment`); every problem is reported at once."""
     problems: list[Problem] = []
 
     def bad(path: str, message: str) -> None:
         problems.append(Problem(source, path, message))
 
-    if not NAME.match(head.name):
+    for key in data:
+        if key not in SECTIONS:
+            bad(key, f"unknown table; allowed: {', '.join(SECTIONS)}")
+    head, found = _section(HeaderSpec, data.get("experiment"), ("experiment",), source)
+    problems += found
+    outcomes, found = _section(OutcomesSpec, data.get("outcomes"), ("outcomes",), source)
+    problems += found
+    analysis, found = _section(AnalysisSpec, data.get("analysis"), ("analysis",), source)
+    problems += found
+    raw_head = data.get("experiment") if isinstance(data.get("experiment"), dict) else {}
+    name, design, protocol = raw_head.get("name"), raw_head.get("design"), raw_head.get("protocol")
+    if isinstance(name, str) and not NAME.match(name):
         bad("experiment.name", "must be a name of letters, digits, '-', '_' or '.'")
-    if head.design not in DESIGNS:
-        bad("experiment.design", f"must be one of {', '.join(DESIGNS)}; got {head.design!r}")
-    if head.protocol is not None and head.protocol not in protocol_names():
-        bad("experiment.protocol", f"must be one of {', '.join(protocol_names())}; got {head.protocol!r}")
-    scenario_path = (base or Path(".")) / head.scenario
-    try:
-        scenario = load_scenario(scenario_path)
-    except UserError as exc:
-        if any(p.message == "file not found" for p in exc.problems):
-            raise UserError.at(source, "experiment.scenario", f"file not found: {scenario_path}") from None
-        raise
+    if isinstance(design, str) and design not in DESIGNS:
+        bad("experiment.design", f"must be one of {', '.join(DESIGNS)}; got {design!r}")
+    if isinstance(protocol, str) and protocol not in protocol_names():
+        bad("experiment.protocol", f"must be one of {', '.join(protocol_names())}; got {protocol!r}")
+    scenario = None
+    if isinstance(raw_head.get("scenario"), str):
+        scenario_path = (base or Path(".")) / raw_head["scenario"]
+        try:
+            scenario = load_scenario(scenario_path)
+        except UserError as exc:
+            if any(p.message == "file not found" for p in exc.problems):
+                bad("experiment.scenario", f"file not found: {scenario_path}")
+            else:
+                problems += exc.problems
     parameters: list[Parameter] = []
-    for kind, table in (("uncertainty", spec.uncertainties), ("lever", spec.levers)):
-        section = "uncertainties" if kind == "uncertainty" else "levers"
-        for path, p in table.items():
+    for kind, section in (("uncertainty", "uncertainties"), ("lever", "levers")):
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            bad(section, f"must be a table of {{path = {{low, high}} or {{values = [...]}}}}; got {table!r}")
+            continue
+        for path, raw in table.items():
             where = f"{section}.{path}"
+            p, found = _section(ParameterSpec, raw, (section, path), source)
+            problems += found
+            if p is None or scenario is None:
+                continue
             try:
                 slot = parameter_slot(scenario, path, source)
             except UserError as exc:
@@ -281,52 +310,53 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
             parameters.append(
                 Parameter(path, kind, p.low, p.high, None if p.values is None else tuple(p.values), p.points)
             )
-    if head.design == "montecarlo":
+    if head is not None and scenario is not None and head.design == "montecarlo":
         given = {p.path for p in parameters}
         for path, (low, high) in scenario.ranges.items():
             if path in given:
                 continue
             try:
-                slot = parameter_slot(scenario, path, scenario.source)
+                parameter_slot(scenario, path, scenario.source)
             except UserError as exc:
                 problems += exc.problems
                 continue
             if high > low:
                 parameters.append(Parameter(path, "uncertainty", low, high))
     paths = [p.path for p in parameters]
-    duplicated = {p for p in paths if paths.count(p) > 1}
-    for path in sorted(duplicated):
+    for path in sorted({p for p in paths if paths.count(p) > 1}):
         bad(f"levers.{path}", "is also an uncertainty; vary a parameter in one table only")
-    if head.design in ("sobol", "morris", "lhs", "montecarlo") and not any(p.ranged for p in parameters):
-        bad("uncertainties", f"design {head.design} needs at least one {{low, high}} range")
-    if head.design in ("sobol", "morris"):
-        for p in parameters:
-            if not p.ranged:
-                section = "uncertainties" if p.kind == "uncertainty" else "levers"
-                bad(
-                    f"{section}.{p.path}",
-                    f"design {head.design} samples every parameter from {{low, high}}; "
-                    "give a range or use design = grid or lhs",
-                )
-    if head.design == "grid" and not parameters:
-        bad("uncertainties", "a grid needs at least one parameter")
-    if head.design == "sobol" and head.runs & (head.runs - 1):
-        bad("experiment.runs", f"sobol needs a power of two (Saltelli sampling); got {head.runs}")
-    known = outcome_names(scenario)
-    for k, name in enumerate(spec.outcomes.names):
-        if name not in known:
-            bad(f"outcomes.names[{k}]", f"unknown outcome {name!r}; known: {', '.join(known)}")
-    if not spec.outcomes.names:
-        bad("outcomes.names", "name at least one outcome")
-    heatmap = spec.analysis.heatmap
+    if head is not None and head.design in DESIGNS and scenario is not None:
+        if head.design in ("sobol", "morris", "lhs", "montecarlo") and not any(p.ranged for p in parameters):
+            bad("uncertainties", f"design {head.design} needs at least one {{low, high}} range")
+        if head.design in ("sobol", "morris"):
+            for p in parameters:
+                if not p.ranged:
+                    section = "uncertainties" if p.kind == "uncertainty" else "levers"
+                    bad(
+                        f"{section}.{p.path}",
+                        f"design {head.design} samples every parameter from {{low, high}}; "
+                        "give a range or use design = grid or lhs",
+                    )
+        if head.design == "grid" and not parameters:
+            bad("uncertainties", "a grid needs at least one parameter")
+        if head.design == "sobol" and head.runs & (head.runs - 1):
+            bad("experiment.runs", f"sobol needs a power of two (Saltelli sampling); got {head.runs}")
+    if outcomes is not None and scenario is not None:
+        known = outcome_names(scenario)
+        for k, name in enumerate(outcomes.names):
+            if name not in known:
+                bad(f"outcomes.names[{k}]", f"unknown outcome {name!r}; known: {', '.join(known)}")
+        if not outcomes.names:
+            bad("outcomes.names", "name at least one outcome")
+    heatmap = analysis.heatmap if analysis is not None else None
     if heatmap is not None:
         if len(heatmap) != 2:
             bad("analysis.heatmap", "must name two parameters")
         for name in heatmap:
             if name not in paths:
                 bad("analysis.heatmap", f"must name varied parameters ({', '.join(paths)}); got {name!r}")
-    if problems:
-        raise UserError(problems)
+    if problems or head is None or outcomes is None or analysis is None or scenario is None:
+        raise UserError(problems or [Problem(source, "", "invalid experiment")])
     experiment = Experiment(
         name=head.name,
         title=head.title or head.name,
@@ -338,9 +368,9 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
         seed=head.seed,
         chunk_size=head.chunk_size,
         parameters=tuple(parameters),
-        outcomes=tuple(spec.outcomes.names),
+        outcomes=tuple(outcomes.names),
         heatmap=None if heatmap is None else tuple(heatmap),
-        prim_threshold=spec.analysis.prim_threshold,
+        prim_threshold=analysis.prim_threshold,
     )
     if not math.isfinite(experiment.rows) or experiment.rows < 1:
         raise UserError.at(source, "experiment.runs", "the design has no rows")

@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+"""Scenario and experiment names: they name folders, so no slashes or spaces."""
 RANGE_KEYS = {"low", "high", "value"}
 
 
@@ -89,7 +91,8 @@ Positive = _number("a number > 0", low=0.0, low_open=True)
 UnitInterval = _number("a number in [0, 1]", low=0.0, high=1.0)
 Discount = _number("a number in (0, 1]", low=0.0, high=1.0, low_open=True)
 Rounds = _number("an integer >= 1", low=1, integer=True)
-Seed = _number("an integer >= 0", low=0, integer=True)
+MAX_SEED = 2**63 - 1
+Seed = _number("an integer in [0, 2**63 - 1]", low=0, high=MAX_SEED, integer=True)
 Text = _text()
 
 
@@ -214,9 +217,9 @@ _FIELD_HELP = {
 OPENING_RULES = ("compromise", "mediator")
 
 
-def _model_for(loc: tuple) -> type[BaseModel] | None:
-    """The model whose keys live at ``loc`` (walking the field annotations)."""
-    current: Any = ScenarioSpec
+def _model_for(loc: tuple, root: type[BaseModel] | None = None) -> type[BaseModel] | None:
+    """The model whose keys live at ``loc`` (walking the field annotations from ``root``)."""
+    current: Any = root or ScenarioSpec
     for key in loc:
         current = _member(current, key)
         if current is None:
@@ -262,7 +265,7 @@ def _path(loc: tuple) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _pydantic_problems(source: str, error: ValidationError) -> list[Problem]:
+def _pydantic_problems(source: str, error: ValidationError, root: type[BaseModel] | None = None) -> list[Problem]:
     problems = []
     for err in error.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -273,7 +276,7 @@ def _pydantic_problems(source: str, error: ValidationError) -> list[Problem]:
             help_ = _FIELD_HELP.get(str(loc[-1]), "a value")
             message = f"missing; must be {help_}"
         elif kind == "extra_forbidden":
-            model = _model_for(loc[:-1])
+            model = _model_for(loc[:-1], root)
             allowed = ", ".join(model.model_fields) if model else "none"
             message = f"unknown key; allowed keys here: {allowed}"
         elif kind in ("dict_type", "model_type"):
@@ -859,6 +862,10 @@ def _cross_check(data: Mapping[str, Any], source: str) -> list[Problem]:
                 bad(where, f"{pid} is already in coalition {membership[pid]}; a party joins one coalition")
             else:
                 membership[pid] = cid
+
+    name = header.get("name")
+    if isinstance(name, str) and not NAME.match(name):
+        bad("scenario.name", f"must be letters, digits, '-', '_' or '.' (it names a folder); got {name!r}")
 
     failure = header.get("ratification_failure")
     if isinstance(failure, str) and failure not in ("continue", "end"):

@@ -415,6 +415,7 @@ def weighted_median_point(values: np.ndarray, weights: np.ndarray) -> float:
 def _raw(scenario: Scenario, z: np.ndarray | None) -> dict[str, float] | None:
     if z is None:
         return None
+    z = np.round(np.clip(z, 0.0, 1.0), 7)  # the solver's accuracy; no 1e-9 noise in tables
     return {i.id: float(i.min + zi * i.span) for i, zi in zip(scenario.issues, z, strict=True)}
 
 

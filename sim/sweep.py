@@ -13,6 +13,7 @@ the same rows, and no row is lost or duplicated.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import json
 import os
 import subprocess
@@ -27,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.batch import apply_values, outcome_table, run_kernel
+from sim.errors import UserError
 from sim.experiment import Experiment
 from sim.model import resolve_protocol
 from sim.params import KernelParams
@@ -119,19 +121,38 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _git_commit() -> str | None:
+def _git_state() -> tuple[str | None, bool | None]:
+    """The source tree's git commit and whether it has uncommitted changes (None, None outside git)."""
     try:
-        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5)
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return None, None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", "sim"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        )
     except (OSError, subprocess.SubprocessError):
-        return None
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
+        return None, None
+    return head.stdout.strip() or None, bool(status.stdout.strip())
 
 
 def _write_manifest(directory: Path, experiment: Experiment, chunks: int, command: list[str]) -> None:
     path = directory / MANIFEST
-    invocation = {"command": command, "git_commit": _git_commit(), "versions": _versions()}
+    commit, dirty = _git_state()
+    invocation = {"command": command, "git_commit": commit, "git_dirty": dirty, "versions": _versions()}
     if path.exists():
         manifest = json.loads(path.read_text())
+        before = (manifest.get("versions", {}).get("negsim"), manifest.get("git_commit"))
+        now = (invocation["versions"]["negsim"], commit)
+        if any(directory.glob("chunk-*.parquet")) and (
+            before[0] != now[0] or (before[1] and now[1] and before[1] != now[1])
+        ):
+            raise UserError.at(
+                str(directory),
+                "",
+                f"holds runs of negsim {before[0]} (commit {str(before[1])[:10]}); this is negsim {now[0]} "
+                f"(commit {str(now[1])[:10]}): resuming would mix their rows. Use another --out, or move "
+                "this folder away to start again",
+            )
         manifest.setdefault("resumed", []).append(invocation)
     else:
         manifest = {
@@ -156,7 +177,31 @@ def _executor(workers: int | None, scheduler: str | None):
 
         client = Client(scheduler)
         return client.get_executor(), client
-    return cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=process_context()), None
+    pool = cf.ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 1,
+        mp_context=process_context(),
+        initializer=_watch_driver,
+        initargs=(os.getpid(),),
+    )
+    return pool, None
+
+
+def _watch_driver(driver: int) -> None:
+    """In a worker: exit when the sweep that started it is gone (e.g. after kill -9)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(driver, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def process_context():
@@ -198,6 +243,38 @@ def sweep(
 
     directory = sweep_dir(experiment, out_root)
     directory.mkdir(parents=True, exist_ok=True)
+    with _lock(directory):
+        return _sweep_locked(experiment, directory, workers, scheduler, progress, command, tqdm)
+
+
+@contextlib.contextmanager
+def _lock(directory: Path) -> Iterator[None]:
+    """One sweep writes a results folder at a time (a stale lock of a dead process is taken over)."""
+    path = directory / "sweep.lock"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(path.read_text().strip() or 0)
+                os.kill(pid, 0)
+            except (ValueError, ProcessLookupError, FileNotFoundError):
+                path.unlink(missing_ok=True)  # the process that held it is gone
+                continue
+            except PermissionError:
+                pass
+            message = f"another sweep (pid {pid}) is writing here; wait for it or stop it"
+            raise UserError.at(str(directory), "", message) from None
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        break
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _sweep_locked(experiment, directory, workers, scheduler, progress, command, tqdm) -> Path:
     for stale in directory.glob("*.tmp"):
         stale.unlink()
     rows = experiment.rows

@@ -26,6 +26,7 @@ __all__ = [
     "utilities",
     "within_red_lines",
     "snap_to_grid",
+    "snap_toward",
     "walkaway_at",
     "safe_divide",
 ]
@@ -148,6 +149,25 @@ def snap_to_grid(text: np.ndarray, step: np.ndarray) -> np.ndarray:
     safe = np.where(step > 0, step, 1.0)
     snapped = np.where(step > 0, np.round(text / safe) * safe, text)
     return np.clip(snapped, 0.0, 1.0)
+
+
+def snap_toward(text: np.ndarray, target: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Round a normalised text onto the grid, on each issue to the side of ``target``.
+
+    Used where rounding must not cost a given party anything (an equilibrium
+    offer rounded in the responder's favour).
+
+    Args:
+        text: Normalised text, ``(..., I)``.
+        target: Normalised point to round toward (e.g. the responder's ideal), ``(..., I)``.
+        step: Normalised grid spacing per issue, ``(I,)``; 0 where continuous.
+    """
+    if not np.any(step > 0):
+        return text
+    safe = np.where(step > 0, step, 1.0)
+    k = text / safe
+    toward = np.where(target >= text, np.ceil(k - 1e-9), np.floor(k + 1e-9)) * safe
+    return np.clip(np.where(step > 0, toward, text), 0.0, 1.0)
 
 
 def walkaway_at(walkaway: np.ndarray, drift: np.ndarray, t: int | np.ndarray) -> np.ndarray:

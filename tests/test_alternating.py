@@ -144,3 +144,14 @@ def test_geneva_alternating_deal_respects_red_lines_and_walkaways():
         for iid, (lo, hi) in party.red_lines.items():
             assert lo - 1e-9 <= out.deal[iid] <= hi + 1e-9
         assert out.utilities[party.id] >= out.walkaways[party.id] - 1e-9
+
+
+@pytest.mark.parametrize(("d1", "d2"), [(0.5, 0.5), (0.7, 0.95), (0.99, 0.6), (0.9, 0.9)])
+def test_equilibrium_on_a_grid_still_agrees_in_round_one(d1, d2):
+    # rounding the stationary offer onto the grid must not leave the responder below its
+    # continuation value (Rubinstein 1982: agreement without delay)
+    data = _pie(d1, d2).data
+    data["issues"]["x"]["step"] = 0.01
+    out = run(scenario_from_dict(data), solutions=NO_BENCH)
+    assert out.agreement and out.round == 1
+    assert out.utilities["a"] == pytest.approx((1 - d2) / (1 - d1 * d2), abs=0.01)

@@ -41,7 +41,8 @@ def test_run_flags_are_recorded(workdir):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["run", "S", "--seed", "x"], "argument --seed: must be an integer >= 0; got 'x'"),
+        (["run", "S", "--seed", "x"], "argument --seed: must be an integer in [0, 9223372036854775807]; got 'x'"),
+        (["run", "S", "--seed", "99999999999999999999"], "argument --seed: must be an integer in [0, "),
         (["run", "S", "--rounds", "0"], "argument --rounds: must be an integer >= 1; got 0"),
         (["run", "S", "--protocol", "auction"], "argument --protocol: must be one of mediated"),
         (["run"], "the following arguments are required: scenario"),
@@ -63,6 +64,12 @@ def test_out_must_not_be_a_file(workdir, capsys):
     assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "taken"]) == 2
     assert "--out: taken exists and is not a directory" in capsys.readouterr().err
     assert (workdir / "taken").read_text() == "my notes"
+
+
+def test_out_that_cannot_be_made_is_named_before_any_work(workdir, capsys):
+    (workdir / "afile").write_text("x")
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "afile/sub"]) == 2
+    assert "negsim: error: --out: cannot create afile/sub" in capsys.readouterr().err
 
 
 def test_solve_prints_every_benchmark(workdir, capsys):

@@ -50,7 +50,7 @@ RULES = [
     ),
     ("experiment/protocol", "auction", "experiment.protocol", "must be one of mediated"),
     ("experiment/runs", 0, "experiment.runs", "an integer >= 1"),
-    ("experiment/seed", -1, "experiment.seed", "an integer >= 0"),
+    ("experiment/seed", -1, "experiment.seed", "an integer in [0, 2**63 - 1]"),
     ("experiment/name", None, "experiment.name", "missing"),
     ("experiment/name", "a b", "experiment.name", "letters, digits"),
     ("experiment/colour", "red", "experiment.colour", "unknown key"),
@@ -113,6 +113,23 @@ def test_each_rule_names_field(path, value, field, fragment):
         experiment_from_dict(_with(path, value), "exp.toml")
     lines = [line for line in str(info.value).splitlines() if line.startswith(f"exp.toml: {field}: ")]
     assert lines and any(fragment in line for line in lines), str(info.value)
+
+
+def test_every_problem_at_once_with_allowed_keys():
+    data = copy.deepcopy(BASE)
+    data["experiment"].update(design="fancy", extra=1, name="a b")
+    data["uncertainties"]["parties.russia.walkaway"] = {"lo": 0.1, "hi": 0.2}
+    data["outcomes"]["names"] = ["moon"]
+    data["plots"] = {}
+    with pytest.raises(UserError) as info:
+        experiment_from_dict(data, "exp.toml")
+    text = str(info.value)
+    assert "exp.toml: experiment.extra: unknown key; allowed keys here: name, scenario" in text
+    assert "exp.toml: uncertainties.parties.russia.walkaway.lo: unknown key; allowed keys here: low, high" in text
+    assert "exp.toml: experiment.design: must be one of grid" in text
+    assert "exp.toml: experiment.name: must be a name" in text
+    assert "exp.toml: outcomes.names[0]: unknown outcome 'moon'" in text
+    assert "exp.toml: plots: unknown table; allowed: experiment, uncertainties" in text
 
 
 def test_sobol_rules():

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import GENEVA, two_party_data
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.scenario import load_scenario, scenario_from_dict
 from sim.solutions import (
@@ -151,3 +153,21 @@ def test_geneva_benchmarks_respect_red_lines_and_walkaways():
         low, high = p.box
         assert np.all(z >= low - 1e-9) and np.all(z <= high + 1e-9)
         assert np.all(p.utilities(z) >= p.walkaway - 1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 200).map(lambda k: k / 2), min_size=1, max_size=9),  # half-km positions
+    st.data(),
+)
+def test_weighted_median_is_the_condorcet_winner(positions, data):
+    # Black (1948): with single-peaked symmetric preferences on one issue, the (weighted)
+    # median beats or ties every alternative in a pairwise (weighted) majority vote.
+    n = len(positions)
+    weights = np.array(data.draw(st.lists(st.floats(0.01, 10), min_size=n, max_size=n)))
+    x = np.array(positions)
+    m = weighted_median_point(x, weights)
+    for y in np.concatenate([x, np.linspace(0, 100, 41)]):
+        for_m = weights[np.abs(x - m) < np.abs(x - y)].sum()
+        for_y = weights[np.abs(x - y) < np.abs(x - m)].sum()
+        assert for_m >= for_y - 1e-9

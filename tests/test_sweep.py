@@ -153,3 +153,31 @@ def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path, how):
     pd.testing.assert_frame_equal(table, whole)
     manifest = json.loads((directory / "manifest.json").read_text())
     assert len(manifest["resumed"]) == 1
+
+
+def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path):
+    import os
+
+    from sim.errors import UserError
+
+    e = experiment_from_dict(_spec(), "small.toml")
+    directory = sweep_dir(e, tmp_path)
+    directory.mkdir(parents=True)
+    (directory / "sweep.lock").write_text(str(os.getpid()))  # a live process holds it
+    with pytest.raises(UserError, match="another sweep"):
+        sweep(e, tmp_path, workers=1, progress=False)
+    (directory / "sweep.lock").write_text("999999999")  # a dead one: taken over
+    sweep(e, tmp_path, workers=1, progress=False)
+    assert not (directory / "sweep.lock").exists()
+
+
+def test_resume_refuses_to_mix_code_versions(tmp_path):
+    from sim.errors import UserError
+
+    e = experiment_from_dict(_spec(), "small.toml")
+    directory = sweep(e, tmp_path, workers=1, progress=False)
+    manifest = json.loads((directory / "manifest.json").read_text())
+    manifest["versions"]["negsim"] = "0.0.1"
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="resuming would mix their rows"):
+        sweep(e, tmp_path, workers=1, progress=False)

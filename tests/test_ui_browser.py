@@ -242,8 +242,9 @@ def test_ui_bad_scenario_or_busy_port_exit_2(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["ui", "missing.toml"]) == 2
     assert "negsim: error: missing.toml: file not found" in capsys.readouterr().err
-    assert main(["ui"]) == 2
-    assert "no scenario given and no scenarios/*.toml here" in capsys.readouterr().err
+    from sim.cli import PROJECT, default_ui_scenario
+
+    assert default_ui_scenario().parent == PROJECT / "scenarios"  # none here: the project's own
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

@@ -61,7 +61,7 @@ from sim.protocols.base import Protocol, State
 from sim.solutions import BargainingProblem
 from sim.strategies import STRATEGIES, TIME_BETA, time_dependent_target, tit_for_tat_target
 from sim.streams import RunStreams
-from sim.utility import issue_values, safe_divide, snap_to_grid
+from sim.utility import issue_values, safe_divide, snap_to_grid, snap_toward
 
 __all__ = ["Alternating", "concede_along", "reference_points", "rubinstein_offers"]
 
@@ -220,8 +220,11 @@ class Alternating(Protocol):
             params.curvature[:, q],
             target[:, q],
         )
-        offer = np.where(plays_eq[:, None], np.nan_to_num(eq_offer[:, q]), offer)
         offer = snap_to_grid(np.clip(offer, view.low[:, q], view.high[:, q]), params.step)
+        if plays_eq.any():  # the stationary offer, rounded onto the grid in the responder's favour
+            responder_ideal = params.ideal[:, 1 - q] if params.n_parties == 2 else params.ideal[:, q]
+            stationary = snap_toward(np.nan_to_num(eq_offer[:, q]), responder_ideal, params.step)
+            offer = np.where(plays_eq[:, None], stationary, offer)
         accepts, utility = answers(params, offer, view)
         responder = np.arange(params.n_parties) != q
         first = np.where(responder & np.isnan(first), utility, first)

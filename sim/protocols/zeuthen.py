@@ -37,7 +37,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from sim.acceptance import net_utilities
+from sim.acceptance import answers, net_utilities, table_view
 from sim.params import KernelParams
 from sim.protocols.base import Protocol, State
 from sim.solutions import BargainingProblem
@@ -185,7 +185,9 @@ class Zeuthen(Protocol):
         accepts[:, a] = agreed | (~empty & (ua[rows, new_kb] >= ua[rows, new_ka]))
         accepts[:, b] = agreed | (~empty & (ub[rows, new_ka] >= ub[rows, new_kb]))
         others = [p for p in range(params.n_parties) if p not in (a, b)]
-        accepts[:, others] = agreed[:, None]
+        if others:  # bilateral: the others do not bargain, but say whether they would sign
+            would_sign, _ = answers(params, text, table_view(params, state.extra, t))
+            accepts[:, others] = would_sign[:, others]
         # rows with no bargaining set end at once without a deal
         no_set = active & empty
         state = state.advance(
