@@ -32,9 +32,17 @@ import numpy as np
 
 from sim.params import KernelParams
 from sim.streams import RATIFICATION, RunStreams
-from sim.utility import max_over_parties, min_over_parties, safe_divide, weighted_sum, within_red_lines
+from sim.utility import all_issues, max_over_parties, min_over_parties, safe_divide, weighted_sum, within_red_lines
 
-__all__ = ["TableView", "answers", "learned_constraints", "net_utilities", "ratify", "table_view"]
+__all__ = [
+    "TableView",
+    "agreement_at_table",
+    "answers",
+    "learned_constraints",
+    "net_utilities",
+    "ratify",
+    "table_view",
+]
 
 
 @dataclass(frozen=True)
@@ -155,3 +163,25 @@ def after_ratification(params: KernelParams, extra: dict, failed: np.ndarray) ->
         "rat_failed": failed,
         "rat_failures": extra["rat_failures"] + failed,
     }
+
+
+def agreement_at_table(
+    params: KernelParams,
+    text: np.ndarray,
+    utility: np.ndarray,
+    accepts: np.ndarray,
+    active: np.ndarray,
+    streams: RunStreams,
+    t: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows where everyone accepts, then ratifies at home.
+
+    Returns:
+        ``(ratified (B,), failed (B, P))``: deals struck this round, and which
+        parties' ratification failed.
+    """
+    at_table = active & all_issues(accepts)
+    failed = np.zeros_like(accepts)
+    if at_table.any() and params.has_ratification:
+        failed = ratify(params, text, utility, at_table, streams, t)
+    return at_table & ~failed.any(axis=-1), failed

@@ -558,13 +558,11 @@ class Snapshot:
     @classmethod
     def of(cls, model: NegotiationModel, solutions: Solutions | None = None) -> Snapshot:
         """The state of a model now (benchmarks computed when not given)."""
+        from sim.runner import result_of
+
         s = model.scenario
         state = model.state
-        agreement = bool(state.agreement[0])
-        deal = None
-        if agreement:
-            values = s.to_units(state.deal[0], on_grid=True)
-            deal = {i.id: float(v) for i, v in zip(s.issues, values, strict=True)}
+        agreement, deal, _, walkaway = result_of(s, state)
         ids = s.party_ids
         return cls(
             scenario=s,
@@ -578,7 +576,7 @@ class Snapshot:
             deal=deal,
             text={i.id: float(v) for i, v in zip(s.issues, model.text, strict=True)},
             utility={p: float(u) for p, u in zip(ids, state.utility[0], strict=True)},
-            walkaway={p: float(w) for p, w in zip(ids, state.walkaway[0], strict=True)},
+            walkaway=walkaway,
             accepts={p: bool(a) for p, a in zip(ids, state.accepts[0], strict=True)},
             benchmarks=(solutions or solutions_for(s)).as_dict(),
             history=History.from_states(s, model.history),

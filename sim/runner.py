@@ -10,7 +10,23 @@ from sim.protocols import Protocol
 from sim.scenario import Scenario
 from sim.solutions import Solutions, pareto_gap, solve
 
-__all__ = ["run", "distance_to"]
+__all__ = ["distance_to", "result_of", "run"]
+
+
+def result_of(scenario: Scenario, state, row: int = 0):
+    """``(agreement, deal, utilities, walkaways)`` of one row of a kernel state, in issue units.
+
+    Without a deal the deal is None and each party's utility is its walk-away value.
+    """
+    agreement = bool(state.agreement[row])
+    deal = None
+    if agreement:
+        values = scenario.to_units(state.deal[row], on_grid=True)
+        deal = {i.id: float(v) for i, v in zip(scenario.issues, values, strict=True)}
+    ids = scenario.party_ids
+    walk = {pid: float(w) for pid, w in zip(ids, state.walkaway[row], strict=True)}
+    utility = {pid: float(u) for pid, u in zip(ids, state.utility[row], strict=True)} if agreement else dict(walk)
+    return agreement, deal, utility, walk
 
 
 def distance_to(scenario: Scenario, deal: dict[str, float] | None, point: dict[str, float] | None) -> float | None:
@@ -48,15 +64,8 @@ def run(
     model = NegotiationModel(scenario, protocol, seed, rounds).run_to_end()
     model.release()
     state = model.state
-    issues = scenario.issues
-    agreement = bool(state.agreement[0])
-    deal = None
-    if agreement:
-        values = scenario.to_units(state.deal[0], on_grid=True)
-        deal = {i.id: float(v) for i, v in zip(issues, values, strict=True)}
+    agreement, deal, utility, walk = result_of(scenario, state)
     ids = scenario.party_ids
-    walk = {pid: float(w) for pid, w in zip(ids, state.walkaway[0], strict=True)}
-    utility = {pid: float(u) for pid, u in zip(ids, state.utility[0], strict=True)} if agreement else dict(walk)
     solutions = solutions or solve(scenario)
     return Outcome(
         scenario=scenario,

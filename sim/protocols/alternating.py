@@ -55,7 +55,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from sim.acceptance import after_ratification, answers, ratify, table_view
+from sim.acceptance import after_ratification, agreement_at_table, answers, table_view
 from sim.params import KernelParams
 from sim.protocols.base import Protocol, State
 from sim.solutions import BargainingProblem
@@ -237,16 +237,13 @@ class Alternating(Protocol):
         is_eq = (params.strategy == _EQ) & ~np.isnan(eq_offer[..., 0])
         threshold = np.where(is_eq, eq_value, wait_value)
         accepts &= ~responder | (utility >= threshold - _ACCEPT_TOL)
-        at_table = active & accepts.all(axis=-1)
-        failed = np.zeros_like(accepts)
-        if at_table.any() and params.has_ratification:
-            failed = ratify(params, offer, utility, at_table, streams, t)
+        ratified, failed = agreement_at_table(params, offer, utility, accepts, active, streams, t)
         demands = state.demands.copy()
         demands[:, q] = offer
         return state.advance(
             params,
             active,
-            at_table & ~failed.any(axis=-1),
+            ratified,
             ended=failed.any(axis=-1) & params.ratification_end,
             text=offer,
             demands=demands,

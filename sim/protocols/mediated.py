@@ -37,11 +37,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.acceptance import after_ratification, answers, ratify, table_view
+from sim.acceptance import after_ratification, agreement_at_table, answers, table_view
 from sim.params import KernelParams
 from sim.protocols.base import Protocol, State
 from sim.streams import NOISE, RunStreams
-from sim.utility import all_issues, max_over_parties, min_over_parties, safe_divide, snap_to_grid, sum_over_parties
+from sim.utility import max_over_parties, min_over_parties, safe_divide, snap_to_grid, sum_over_parties
 
 __all__ = [
     "Mediated",
@@ -184,11 +184,7 @@ class Mediated(Protocol):
         force, weights = state.extra["force"], state.extra["weights"]  # fixed for the run
         for c in np.flatnonzero(t >= params.coalition_from):
             demands, objecting = joint_position(params.coalitions[c], force, demands, objecting)
-        at_table = active & all_issues(accepts)
-        failed = np.zeros_like(accepts)
-        if at_table.any() and params.has_ratification:
-            failed = ratify(params, text, utility, at_table, streams, t)
-        ratified = at_table & ~failed.any(axis=-1)
+        ratified, failed = agreement_at_table(params, text, utility, accepts, active, streams, t)
         new_draft = revise_text(draft, demands, objecting | failed, weights)
         for c in np.flatnonzero(params.coalition_counter & (params.coalition_from == t)):
             new_draft = counter_text(params.coalitions[c], force, params.ideal, weights, new_draft)
