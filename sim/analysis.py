@@ -29,7 +29,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.errors import UserError
-from sim.plots import DPI, party_colour
+from sim.plots import DPI, finish_panels, party_colour
 from sim.samplers import Parameter, salib_problem
 from sim.scenario import scenario_from_dict
 from sim.sweep import MANIFEST, read_results
@@ -131,13 +131,8 @@ def deal_distribution(table: pd.DataFrame, scenario, title: str) -> Figure:
         ax.set_title(f"{issue.label} ({len(values)} deals)", fontsize=9)
         ax.set_xlabel(issue.unit or "value", fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in axes[len(issues) :]:
-        ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.suptitle(f"{title}: where the deal lands (agreement in {100 * rate:.1f}% of runs)", fontsize=10)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
-    return fig
+    headline = f"{title}: where the deal lands (agreement in {100 * rate:.1f}% of runs)"
+    return finish_panels(fig, axes, len(issues), headline, 0.95, 0.06)
 
 
 def outcomes_vs_parameters(table: pd.DataFrame, parameters: list[str], outcomes: list[str], title: str) -> Figure:

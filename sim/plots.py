@@ -59,6 +59,17 @@ def label_issue_axis(ax, issue: Issue, axis: str = "y") -> None:
             ax.set_xticks(list(issue.levels), [f"{lab}" for lab in issue.levels.values()], fontsize=6)
 
 
+def finish_panels(fig: Figure, axes, used: int, title: str, top: float, bottom: float) -> Figure:
+    """Hide unused panels, put the first panel's legend under the figure, title it, lay it out."""
+    for ax in axes[used:]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, bottom, 1, top))
+    return fig
+
+
 def _grid(n: int) -> tuple[int, int]:
     cols = 2 if n > 1 else 1
     return (n + cols - 1) // cols, cols
@@ -112,13 +123,7 @@ def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) ->
         label_issue_axis(ax, issue)
         if baseline is not None:
             ax.set_xlim(-0.5, max(h.rounds, baseline.history.rounds, 1) + 0.5)
-    for ax in axes[len(s.issues) :]:
-        ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.suptitle(f"{s.title}: positions by round ({outcome.protocol})", fontsize=10)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
-    return fig
+    return finish_panels(fig, axes, len(s.issues), f"{s.title}: positions by round ({outcome.protocol})", 0.97, 0.05)
 
 
 def utilities_figure(outcome: Outcome, *, baseline: Outcome | None = None) -> Figure:
@@ -161,13 +166,8 @@ def utilities_figure(outcome: Outcome, *, baseline: Outcome | None = None) -> Fi
         ax.set_ylim(0, 1.02)
         ax.tick_params(labelsize=7)
         ax.set_xlabel("round", fontsize=8)
-    for ax in axes[len(s.parties) :]:
-        ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.suptitle(f"{s.title}: utility vs walk-away ({outcome.protocol})", fontsize=10)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
-    return fig
+    title = f"{s.title}: utility vs walk-away ({outcome.protocol})"
+    return finish_panels(fig, axes, len(s.parties), title, 0.96, 0.06)
 
 
 def utility_plane_figure(

@@ -738,6 +738,21 @@ def _cross_check(data: Mapping[str, Any], source: str) -> list[Problem]:
             lo, hi = bounds[iid]
             bad(path, f"must be in [{lo}, {hi}] (the issue's min..max); got {value}")
 
+    def check_bounds(path: str, iid: str, line: Any) -> bool:
+        """A {min, max} table on an issue: known issue, inside its range, min <= max."""
+        if iid not in issues:
+            bad(path, f"unknown issue {iid!r}; issues: {', '.join(issues)}")
+            return False
+        if not isinstance(line, dict):
+            return False
+        lo, hi = line.get("min"), line.get("max")
+        for key, value in (("min", lo), ("max", hi)):
+            if _num(value):
+                in_bounds(f"{path}.{key}", iid, value)
+        if _num(lo) and _num(hi) and lo > hi:
+            bad(path, f"min must be <= max; got min {lo} > max {hi}")
+        return True
+
     for pid, party in parties.items():
         if not IDENTIFIER.match(pid):
             bad(f"parties.{pid}", "party id must be an identifier (letters, digits, _)")
@@ -769,18 +784,9 @@ def _cross_check(data: Mapping[str, Any], source: str) -> list[Problem]:
         if isinstance(red, dict):
             ideal = party.get("ideal") if isinstance(party.get("ideal"), dict) else {}
             for iid, line in red.items():
-                path = f"parties.{pid}.red_lines.{iid}"
-                if iid not in issues:
-                    bad(path, f"unknown issue {iid!r}; issues: {', '.join(issues)}")
-                    continue
-                if not isinstance(line, dict):
+                if not check_bounds(f"parties.{pid}.red_lines.{iid}", iid, line):
                     continue
                 lo, hi = line.get("min"), line.get("max")
-                for k, v in (("min", lo), ("max", hi)):
-                    if _num(v):
-                        in_bounds(f"{path}.{k}", iid, v)
-                if _num(lo) and _num(hi) and lo > hi:
-                    bad(path, f"min must be <= max; got min {lo} > max {hi}")
                 x = ideal.get(iid)
                 if _num(x) and ((_num(lo) and x < lo) or (_num(hi) and x > hi)):
                     bad(f"parties.{pid}.ideal.{iid}", f"lies outside the party's own red line on {iid}")
@@ -836,16 +842,7 @@ def _cross_check(data: Mapping[str, Any], source: str) -> list[Problem]:
             rb = rat.get("bounds")
             if isinstance(rb, dict):
                 for iid, line in rb.items():
-                    where = f"parties.{pid}.ratification.bounds.{iid}"
-                    if iid not in issues:
-                        bad(where, f"unknown issue {iid!r}; issues: {', '.join(issues)}")
-                    elif isinstance(line, dict):
-                        lo, hi = line.get("min"), line.get("max")
-                        for k, v in (("min", lo), ("max", hi)):
-                            if _num(v):
-                                in_bounds(f"{where}.{k}", iid, v)
-                        if _num(lo) and _num(hi) and lo > hi:
-                            bad(where, f"min must be <= max; got min {lo} > max {hi}")
+                    check_bounds(f"parties.{pid}.ratification.bounds.{iid}", iid, line)
 
     coalitions = data.get("coalitions") if isinstance(data.get("coalitions"), dict) else {}
     for cid, coalition in coalitions.items():
