@@ -41,6 +41,7 @@ from scipy.optimize import minimize
 
 from sim.params import KernelParams
 from sim.scenario import Scenario
+from sim.threads import one_blas_thread
 
 __all__ = [
     "BargainingProblem",
@@ -201,19 +202,20 @@ class BargainingProblem:
 
     def _solve(self, objective, jac, constraints, starts) -> tuple[np.ndarray, float] | None:
         best = None
-        for z0 in starts:
-            res = minimize(
-                objective,
-                z0,
-                jac=jac,
-                method="SLSQP",
-                bounds=self._bounds(),
-                constraints=constraints,
-                options={"maxiter": 500, "ftol": _TOL},
-            )
-            feasible = all(np.all(c["fun"](res.x) >= -1e-7) for c in constraints)
-            if feasible and (best is None or res.fun < best[1]):
-                best = (res.x, float(res.fun))
+        with one_blas_thread():  # the same digits with any number of BLAS threads
+            for z0 in starts:
+                res = minimize(
+                    objective,
+                    z0,
+                    jac=jac,
+                    method="SLSQP",
+                    bounds=self._bounds(),
+                    constraints=constraints,
+                    options={"maxiter": 500, "ftol": _TOL},
+                )
+                feasible = all(np.all(c["fun"](res.x) >= -1e-7) for c in constraints)
+                if feasible and (best is None or res.fun < best[1]):
+                    best = (res.x, float(res.fun))
         return best
 
     def _maximin(self, base: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, float] | None:
@@ -246,19 +248,20 @@ class BargainingProblem:
         objective_grad[-1] = -1.0
         bounds = self._bounds() + [(None, None)]
         best = None
-        for y0 in starts:
-            res = minimize(
-                lambda y: -y[-1],
-                y0,
-                jac=lambda y: objective_grad,
-                method="SLSQP",
-                bounds=bounds,
-                constraints=cons,
-                options={"maxiter": 500, "ftol": _TOL},
-            )
-            ok = all(np.all(c["fun"](res.x) >= -1e-7) for c in cons)
-            if ok and (best is None or res.x[-1] > best[1]):
-                best = (res.x[: self.n_issues], float(res.x[-1]))
+        with one_blas_thread():  # the same digits with any number of BLAS threads
+            for y0 in starts:
+                res = minimize(
+                    lambda y: -y[-1],
+                    y0,
+                    jac=lambda y: objective_grad,
+                    method="SLSQP",
+                    bounds=bounds,
+                    constraints=cons,
+                    options={"maxiter": 500, "ftol": _TOL},
+                )
+                ok = all(np.all(c["fun"](res.x) >= -1e-7) for c in cons)
+                if ok and (best is None or res.x[-1] > best[1]):
+                    best = (res.x[: self.n_issues], float(res.x[-1]))
         return best
 
     def _maximise_utility(self, party: int, floor: np.ndarray, start: np.ndarray) -> float:
