@@ -6,23 +6,20 @@ The public API::
     scenario = load_scenario("scenarios/geneva-2025-11.toml")
     outcome = run(scenario, protocol="mediated", seed=7)
     print(outcome.deal, outcome.utilities)
+
+``import sim`` is light (numpy and the standard library): every name below is
+imported from its subpackage on first use (PEP 562).
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from sim.batch import run_many  # noqa: E402
-from sim.errors import UserError  # noqa: E402
-from sim.experiment import Experiment, load_experiment  # noqa: E402
-from sim.model import NegotiationModel  # noqa: E402
-from sim.outcome import History, Outcome  # noqa: E402
-from sim.params import KernelParams  # noqa: E402
-from sim.protocols import Protocol, get_protocol, protocol_names  # noqa: E402
-from sim.runner import run  # noqa: E402
-from sim.scenario import Issue, Party, Scenario, load_scenario, scenario_from_dict  # noqa: E402
-from sim.solutions import Solutions, solve  # noqa: E402
-from sim.sweep import read_results  # noqa: E402
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from sim.version import __version__
 
 __all__ = [
+    "Experiment",
     "History",
     "Issue",
     "KernelParams",
@@ -34,14 +31,66 @@ __all__ = [
     "Solutions",
     "UserError",
     "__version__",
-    "Experiment",
-    "load_experiment",
-    "read_results",
     "get_protocol",
+    "load_experiment",
     "load_scenario",
     "protocol_names",
+    "read_results",
     "run",
     "run_many",
     "scenario_from_dict",
     "solve",
+    "write_outcome",
 ]
+
+_HOMES = {
+    "Experiment": "sim.experiments.spec",
+    "load_experiment": "sim.experiments.spec",
+    "read_results": "sim.experiments.sweep",
+    "History": "sim.engine.outcome",
+    "Outcome": "sim.engine.outcome",
+    "NegotiationModel": "sim.engine.model",
+    "run": "sim.engine.runner",
+    "run_many": "sim.engine.batch",
+    "KernelParams": "sim.core.params",
+    "Issue": "sim.core.scenario",
+    "Party": "sim.core.scenario",
+    "Scenario": "sim.core.scenario",
+    "load_scenario": "sim.core.scenario",
+    "scenario_from_dict": "sim.core.scenario",
+    "UserError": "sim.core.errors",
+    "Protocol": "sim.protocols",
+    "get_protocol": "sim.protocols",
+    "protocol_names": "sim.protocols",
+    "Solutions": "sim.benchmarks",
+    "solve": "sim.benchmarks",
+    "write_outcome": "sim.report.files",
+}
+
+if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load on first use
+    from sim.benchmarks import Solutions, solve
+    from sim.core.errors import UserError
+    from sim.core.params import KernelParams
+    from sim.core.scenario import Issue, Party, Scenario, load_scenario, scenario_from_dict
+    from sim.engine.batch import run_many
+    from sim.engine.model import NegotiationModel
+    from sim.engine.outcome import History, Outcome
+    from sim.engine.runner import run
+    from sim.experiments.spec import Experiment, load_experiment
+    from sim.experiments.sweep import read_results
+    from sim.protocols import Protocol, get_protocol, protocol_names
+    from sim.report.files import write_outcome
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its home on first use (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

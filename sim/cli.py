@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.errors import UserError
+from sim.core.errors import UserError
 
 __all__ = ["main"]
 
@@ -66,25 +66,26 @@ SEED = _int_at_least(0, "seed", 2**63 - 1)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.report import outcome_report
-    from sim.runner import run
-    from sim.scenario import load_scenario
+    from sim.core.scenario import load_scenario
+    from sim.engine.runner import run
+    from sim.report.files import write_outcome
+    from sim.report.tables import outcome_report
 
     scenario = load_scenario(args.scenario)
     protocol = args.protocol or scenario.protocol
     seed = scenario.seed if args.seed is None else args.seed
     out = _out_dir(Path(args.out or Path("results") / scenario.name / f"{protocol}-seed{seed}"))
     outcome = run(scenario, protocol=protocol, seed=seed, rounds=args.rounds)
-    written = outcome.write(out, figures=not args.no_figures)
+    written = write_outcome(outcome, out, figures=not args.no_figures)
     print(outcome_report(outcome))
     print(f"\nWrote {out}/: {', '.join(p.name for p in written)}")
     return 0
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from sim.report import solutions_report
-    from sim.scenario import load_scenario
-    from sim.solutions import solve
+    from sim.benchmarks.solutions import solve
+    from sim.core.scenario import load_scenario
+    from sim.report.tables import solutions_report
 
     scenario = load_scenario(args.scenario)
     print(solutions_report(scenario, solve(scenario)))
@@ -92,7 +93,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
+    from sim.core.scenario import load_scenario
 
     problems = []
     for path in args.scenarios:
@@ -109,7 +110,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_protocols(args: argparse.Namespace) -> int:
     from sim.protocols import PROTOCOLS
-    from sim.report import format_table
+    from sim.report.tables import format_table
 
     rows = [[name, cls.summary, cls.reference] for name, cls in PROTOCOLS.items()]
     print(format_table(["protocol", "what it does", "reference"], rows))
@@ -117,8 +118,8 @@ def cmd_protocols(args: argparse.Namespace) -> int:
 
 
 def cmd_compare_protocols(args: argparse.Namespace) -> int:
-    from sim.compare import compare_protocols, write_comparison
-    from sim.scenario import load_scenario
+    from sim.core.scenario import load_scenario
+    from sim.report.compare import compare_protocols, write_comparison
 
     scenario = load_scenario(args.scenario)
     out = _out_dir(Path(args.out or Path("results") / scenario.name / "protocols"))
@@ -132,8 +133,8 @@ def cmd_compare_protocols(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import hashlib
 
-    from sim.compare import compare_scenarios, write_scenario_comparison
-    from sim.scenario import load_scenario
+    from sim.core.scenario import load_scenario
+    from sim.report.compare import compare_scenarios, write_scenario_comparison
 
     problems = []
     scenarios = []
@@ -154,7 +155,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_gallery(args: argparse.Namespace) -> int:
-    from sim.gallery import GALLERY, build_gallery
+    from sim.experiments.gallery import GALLERY, build_gallery
 
     unknown = [name for name in args.only or [] if name not in GALLERY]
     if unknown:
@@ -200,7 +201,7 @@ def default_ui_scenario() -> Path:
 def cmd_ui(args: argparse.Namespace) -> int:
     import os
 
-    from sim.scenario import load_scenario
+    from sim.core.scenario import load_scenario
 
     if args.scenario is None:
         args.scenario = str(default_ui_scenario())
@@ -224,7 +225,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     with contextlib.suppress(click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C stops the server
         solara_cli.main(
-            ["run", "sim.app", "--host", args.host, "--port", str(port), "--production", "--no-open"]
+            ["run", "sim.ui.app", "--host", args.host, "--port", str(port), "--production", "--no-open"]
             + ["--no-check-version"],
             prog_name="negsim ui",
             standalone_mode=False,
@@ -234,9 +235,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.analysis import analyze
-    from sim.experiment import load_experiment
-    from sim.sweep import sweep
+    from sim.experiments.analysis import analyze
+    from sim.experiments.spec import load_experiment
+    from sim.experiments.sweep import sweep
 
     experiment = load_experiment(args.experiment)
     if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
@@ -274,7 +275,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from sim.analysis import analyze
+    from sim.experiments.analysis import analyze
 
     for path in analyze(Path(args.directory)):
         print(f"wrote {path}")
@@ -284,8 +285,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from sim.bench import bench, bench_report
-    from sim.scenario import load_scenario
+    from sim.core.scenario import load_scenario
+    from sim.experiments.bench import bench, bench_report
 
     path = Path(args.scenario)
     if args.scenario == DEFAULT_SCENARIO and not path.exists():  # run from elsewhere: the project's copy
@@ -298,7 +299,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``negsim`` and its subcommands."""
-    from sim import __version__
+    from sim.version import __version__
 
     parser = _Parser(prog="negsim", description="Negotiation position simulator for the Russia-Ukraine peace talks.")
     parser.add_argument("--version", action="version", version=f"negsim {__version__}")

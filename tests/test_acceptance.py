@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from conftest import two_party_data
 
-from sim.batch import run_many
-from sim.runner import run
-from sim.scenario import scenario_from_dict
-from sim.solutions import Solutions
+from sim.benchmarks.solutions import Solutions
+from sim.core.scenario import scenario_from_dict
+from sim.engine.batch import run_many
+from sim.engine.runner import run
 
 NO_BENCH = Solutions(None, None, {}, {})
 

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from conftest import GENEVA, two_party_data
 
-from sim.errors import UserError
-from sim.params import KernelParams
+from sim.benchmarks.solutions import BargainingProblem, Solutions
+from sim.core.errors import UserError
+from sim.core.params import KernelParams
+from sim.core.scenario import load_scenario, scenario_from_dict
+from sim.engine.runner import run
 from sim.protocols.alternating import concede_along, reference_points, rubinstein_offers
-from sim.runner import run
-from sim.scenario import load_scenario, scenario_from_dict
-from sim.solutions import BargainingProblem, Solutions
 
 NO_BENCH = Solutions(None, None, {}, {})
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from conftest import GENEVA
 
-from sim.analysis import analyze
 from sim.cli import main
-from sim.experiment import experiment_from_dict
-from sim.sweep import read_results, sweep
+from sim.experiments.analysis import analyze
+from sim.experiments.spec import experiment_from_dict
+from sim.experiments.sweep import read_results, sweep
 
 
 def _grid(tmp_path):

@@ -18,8 +18,8 @@ import solara
 import solara.widgets
 from conftest import GENEVA, four_party_data, write_scenario
 
-from sim.app import ClassroomApp, Page, results_html
-from sim.classroom import ClassroomModel, Snapshot
+from sim.ui.app import ClassroomApp, Page, results_html
+from sim.ui.classroom import ClassroomModel, Snapshot
 
 WAIT_S = 60
 
@@ -108,8 +108,8 @@ def test_page_renders_and_the_model_steps(folder):
 
 
 def test_play_to_the_deal_then_a_slider_starts_again(folder):
-    from sim.runner import run
-    from sim.scenario import load_scenario
+    from sim.core.scenario import load_scenario
+    from sim.engine.runner import run
 
     deal_round = run(load_scenario(GENEVA)).round  # the file's own run, whatever its calibration
     rc = render(ClassroomApp(str(folder / GENEVA.name)))
@@ -126,7 +126,7 @@ def test_play_to_the_deal_then_a_slider_starts_again(folder):
 
 def test_bad_values_are_reported_not_applied(folder):
     rc = render(ClassroomApp(str(folder / GENEVA.name)))
-    from sim.scenario import load_scenario
+    from sim.core.scenario import load_scenario
 
     issues = load_scenario(GENEVA).issue_ids
     for issue in issues:
@@ -170,8 +170,8 @@ def test_results_html_escapes_file_text():
 
 
 def test_figures_draw_the_baseline_faintly_and_the_current_text():
-    from sim.classroom import baseline_run
-    from sim.plots import trajectories_figure, utilities_figure, utility_plane_figure
+    from sim.report.plots import trajectories_figure, utilities_figure, utility_plane_figure
+    from sim.ui.classroom import baseline_run
 
     model = ClassroomModel(GENEVA, ukraine__walkaway=0.7)
     model.step()

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from conftest import GENEVA, four_party_data
 
-from sim.batch import apply_values, parameter_slot, run_many
-from sim.errors import UserError
-from sim.model import NegotiationModel
-from sim.params import KernelParams
+from sim.core.errors import UserError
+from sim.core.params import KernelParams
+from sim.core.scenario import load_scenario, scenario_from_dict
+from sim.engine.batch import apply_values, parameter_slot, run_many
+from sim.engine.model import NegotiationModel
 from sim.protocols import protocol_names
-from sim.scenario import load_scenario, scenario_from_dict
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_table_columns_and_distance_to_nash():
     expected += [f"deal.{i}" for i in s.issue_ids] + [f"utility.{p}" for p in s.party_ids]
     assert list(table.columns[: len(expected)]) == expected
     assert "distance_to_nash" in table
-    from sim.runner import run
+    from sim.engine.runner import run
 
     one = run(s.with_values({"parties.russia.walkaway_drift": -0.002}), seed=1)
     assert table["distance_to_nash"][0] == pytest.approx(one.distance_to_nash, abs=1e-6)
@@ -119,8 +119,8 @@ def test_apply_values_maps_paths_to_kernel_units():
 
 def test_any_scenario_number_can_vary():
     # paths with no kernel slot are applied through validated scenario variants
-    from sim.runner import run
-    from sim.solutions import Solutions
+    from sim.benchmarks.solutions import Solutions
+    from sim.engine.runner import run
 
     s = load_scenario(GENEVA)
     params = {

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 from conftest import GENEVA, four_party_data, write_scenario
 
-from sim.classroom import (
+from sim.core.errors import UserError
+from sim.core.scenario import load_scenario
+from sim.engine.runner import run
+from sim.ui.classroom import (
     ClassroomModel,
     Snapshot,
     baseline_run,
@@ -18,9 +21,6 @@ from sim.classroom import (
     scenario_toml,
     summary,
 )
-from sim.errors import UserError
-from sim.runner import run
-from sim.scenario import load_scenario
 
 CHANGES = {
     "ukraine__walkaway": 0.52,

@@ -7,9 +7,9 @@ import csv
 from conftest import GENEVA
 
 from sim.cli import main
-from sim.compare import compare_protocols
+from sim.core.scenario import load_scenario
 from sim.protocols import protocol_names
-from sim.scenario import load_scenario
+from sim.report.compare import compare_protocols
 
 
 def test_compare_protocols_command_writes_figure_and_table(tmp_path, capsys):

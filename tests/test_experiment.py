@@ -10,8 +10,8 @@ import tomli_w
 from conftest import GENEVA, ROOT
 
 from sim.cli import main
-from sim.errors import UserError
-from sim.experiment import experiment_from_dict, load_experiment
+from sim.core.errors import UserError
+from sim.experiments.spec import experiment_from_dict, load_experiment
 
 BASE = {
     "experiment": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import ROOT
 
-from sim.gallery import GALLERY, build_gallery
+from sim.experiments.gallery import GALLERY, build_gallery
 
 
 def test_gallery_tables_match_committed(tmp_path):

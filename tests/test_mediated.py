@@ -8,7 +8,10 @@ from conftest import GENEVA, four_party_data, two_party_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.params import KernelParams
+from sim.core.params import KernelParams
+from sim.core.scenario import load_scenario, scenario_from_dict
+from sim.core.utility import utilities
+from sim.engine.runner import run
 from sim.protocols.mediated import (
     aspiration_at,
     demands_toward_ideal,
@@ -16,9 +19,6 @@ from sim.protocols.mediated import (
     pull_weights,
     revise_text,
 )
-from sim.runner import run
-from sim.scenario import load_scenario, scenario_from_dict
-from sim.utility import utilities
 
 
 def test_aspiration_closed_form():
@@ -161,7 +161,7 @@ def random_scenarios(draw):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_scenarios())
 def test_invariants_hold_on_random_scenarios(scenario):
-    from sim.solutions import Solutions
+    from sim.benchmarks.solutions import Solutions
 
     empty = Solutions(None, None, {}, {})
     out = run(scenario, solutions=empty)

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from conftest import GENEVA, four_party_data
 
-from sim.agents import PartyAgent
-from sim.model import NegotiationModel
-from sim.params import KernelParams
+from sim.core.params import KernelParams
+from sim.core.scenario import load_scenario, scenario_from_dict
+from sim.core.streams import RunStreams
+from sim.engine.agents import PartyAgent
+from sim.engine.model import NegotiationModel
 from sim.protocols import get_protocol, protocol_names
-from sim.scenario import load_scenario, scenario_from_dict
-from sim.streams import RunStreams
 
 
 def test_model_steps_and_agents_report_their_rows():

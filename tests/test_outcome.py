@@ -8,8 +8,9 @@ import json
 import pytest
 from conftest import GENEVA
 
-from sim.runner import run
-from sim.scenario import load_scenario
+from sim.core.scenario import load_scenario
+from sim.engine.runner import run
+from sim.report.files import write_outcome
 
 PINNED_KEYS = [
     "agreement",
@@ -30,7 +31,7 @@ def geneva_outcome():
 
 
 def test_outcome_json_pinned_keys(geneva_outcome, tmp_path):
-    geneva_outcome.write(tmp_path, figures=False)
+    write_outcome(geneva_outcome, tmp_path, figures=False)
     data = json.loads((tmp_path / "outcome.json").read_text())
     assert list(data)[: len(PINNED_KEYS)] == PINNED_KEYS
     s = geneva_outcome.scenario
@@ -46,7 +47,7 @@ def test_outcome_json_pinned_keys(geneva_outcome, tmp_path):
 
 
 def test_rounds_csv_long_format(geneva_outcome, tmp_path):
-    geneva_outcome.write(tmp_path, figures=False)
+    write_outcome(geneva_outcome, tmp_path, figures=False)
     with open(tmp_path / "rounds.csv") as f:
         rows = list(csv.DictReader(f))
     assert {"round", "party", "issue", "position"} <= set(rows[0])
@@ -68,7 +69,7 @@ def test_rounds_csv_long_format(geneva_outcome, tmp_path):
 def test_no_deal_outcome_json(tmp_path):
     s = load_scenario(GENEVA).with_values({"parties.ukraine.walkaway": 0.95, "parties.ukraine.walkaway_drift": 0})
     out = run(s)
-    out.write(tmp_path, figures=False)
+    write_outcome(out, tmp_path, figures=False)
     data = json.loads((tmp_path / "outcome.json").read_text())
     assert data["agreement"] is False and data["round"] is None and data["deal"] is None
     assert data["utilities"] == data["walkaways"]
@@ -78,7 +79,7 @@ def test_no_deal_outcome_json(tmp_path):
 def test_same_inputs_same_bytes(tmp_path):
     s = load_scenario(GENEVA)
     for name in ("one", "two"):
-        run(s).write(tmp_path / name)
+        write_outcome(run(s), tmp_path / name)
     files = sorted(p.name for p in (tmp_path / "one").iterdir())
     assert files == ["outcome.json", "rounds.csv", "trajectories.png", "utilities.png", "utility_plane.png"]
     for name in files:

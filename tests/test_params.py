@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from conftest import two_party_data
 
-from sim.params import KernelParams
-from sim.runner import run
-from sim.scenario import scenario_from_dict
+from sim.core.params import KernelParams
+from sim.core.scenario import scenario_from_dict
+from sim.engine.runner import run
 
 
 def test_walkaway_path_interpolates_and_holds_beyond_its_ends():

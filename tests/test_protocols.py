@@ -8,9 +8,10 @@ import pytest
 from conftest import GENEVA
 
 from sim.cli import main
+from sim.core.scenario import load_scenario
+from sim.engine.runner import run
 from sim.protocols import PROTOCOLS, Protocol, get_protocol, protocol_names
-from sim.runner import run
-from sim.scenario import load_scenario
+from sim.report.files import write_outcome
 
 ALL = ["mediated", "alternating", "zeuthen", "bdm", "compromise"]
 
@@ -39,7 +40,7 @@ def geneva():
 @pytest.mark.parametrize("name", ALL)
 def test_each_protocol_writes_the_pinned_outputs(geneva, name, tmp_path):
     out = run(geneva, protocol=name)
-    out.write(tmp_path, figures=False)
+    write_outcome(out, tmp_path, figures=False)
     data = json.loads((tmp_path / "outcome.json").read_text())
     assert data["protocol"] == name
     for key in (

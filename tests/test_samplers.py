@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.samplers import Parameter, make_design
+from sim.experiments.samplers import Parameter, make_design
 
 A = Parameter("a", "uncertainty", 0.0, 10.0)
 B = Parameter("b", "uncertainty", -1.0, 1.0)

@@ -6,8 +6,8 @@ import pytest
 from conftest import GENEVA, four_party_data, two_party_data, write_scenario
 
 from sim.cli import main
-from sim.errors import UserError
-from sim.scenario import load_scenario, scenario_from_dict
+from sim.core.errors import UserError
+from sim.core.scenario import load_scenario, scenario_from_dict
 
 
 def _set(data: dict, path: str, value) -> dict:
@@ -263,7 +263,7 @@ def test_every_shipped_scenario_validates_and_cites_sources():
 
 
 def test_every_shipped_scenario_runs():
-    from sim.runner import run
+    from sim.engine.runner import run
 
     for path in SHIPPED:
         out = run(load_scenario(path))
@@ -272,7 +272,7 @@ def test_every_shipped_scenario_runs():
 
 def test_classroom_answers_worked_by_hand():
     # the hand-worked answers written in the files' comments
-    from sim.solutions import nash_solution
+    from sim.benchmarks.solutions import nash_solution
 
     two = load_scenario(GENEVA.parent / "classroom-two-party.toml")
     assert nash_solution(two)["line"] == pytest.approx(70, abs=1e-4)  # gains over walk-away split equally

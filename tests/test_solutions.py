@@ -20,8 +20,7 @@ from conftest import GENEVA, two_party_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.scenario import load_scenario, scenario_from_dict
-from sim.solutions import (
+from sim.benchmarks.solutions import (
     BargainingProblem,
     compromise,
     kalai_smorodinsky,
@@ -32,6 +31,7 @@ from sim.solutions import (
     weighted_median,
     weighted_median_point,
 )
+from sim.core.scenario import load_scenario, scenario_from_dict
 
 
 def _split(w_a=0.0, w_b=0.0, k_b=1.0, **extra):

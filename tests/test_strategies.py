@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.strategies import TIME_BETA, time_dependent_target, tit_for_tat_target
+from sim.protocols.strategies import TIME_BETA, time_dependent_target, tit_for_tat_target
 
 
 def test_time_dependent_closed_form():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.streams import RunStreams, philox4x32, spawn_seeds
+from sim.core.streams import RunStreams, philox4x32, spawn_seeds
 
 # Random123 (Salmon, Moraes, Dror & Shaw 2011), tests/kat_vectors: philox4x32 10 rounds.
 KAT = [

@@ -14,8 +14,8 @@ import pytest
 import tomli_w
 from conftest import GENEVA
 
-from sim.experiment import experiment_from_dict, load_experiment
-from sim.sweep import chunk_path, read_results, sweep, sweep_dir
+from sim.experiments.spec import experiment_from_dict, load_experiment
+from sim.experiments.sweep import chunk_path, read_results, sweep, sweep_dir
 
 
 def _spec(rows_per_chunk: int = 50, runs: int = 3, scenario=GENEVA, protocol: str = "mediated") -> dict:
@@ -158,7 +158,7 @@ def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path, how):
 def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path):
     import os
 
-    from sim.errors import UserError
+    from sim.core.errors import UserError
 
     e = experiment_from_dict(_spec(), "small.toml")
     directory = sweep_dir(e, tmp_path)
@@ -172,7 +172,7 @@ def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path):
 
 
 def test_resume_refuses_to_mix_code_versions(tmp_path):
-    from sim.errors import UserError
+    from sim.core.errors import UserError
 
     e = experiment_from_dict(_spec(), "small.toml")
     directory = sweep(e, tmp_path, workers=1, progress=False)

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from conftest import GENEVA, ROOT
 
-from sim.classroom import ClassroomModel
 from sim.cli import main
-from sim.scenario import load_scenario
+from sim.core.scenario import load_scenario
+from sim.ui.classroom import ClassroomModel
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from conftest import GENEVA, two_party_data
 
-from sim.params import KernelParams
+from sim.benchmarks.solutions import BargainingProblem, Solutions
+from sim.core.params import KernelParams
+from sim.core.scenario import load_scenario, scenario_from_dict
+from sim.engine.runner import run
 from sim.protocols.zeuthen import candidate_offers, zeuthen_risk
-from sim.runner import run
-from sim.scenario import load_scenario, scenario_from_dict
-from sim.solutions import BargainingProblem, Solutions
 
 NO_BENCH = Solutions(None, None, {}, {})
 

@@ -12,7 +12,7 @@ red lines) where its own utility equals tau:
     x = p_a + lam (r_a - p_a),   U_a(x) = tau   (lam in [0, 1] by bisection)
 
 This is Faratin et al.'s (1998) time-dependent tactic applied to every issue
-at once; the target comes from the party's strategy (:mod:`sim.strategies`).
+at once; the target comes from the party's strategy (:mod:`sim.protocols.strategies`).
 
 **Answers.** A responder accepts x iff x is inside its red lines,
 ``U_a(x) >= w_a(t)`` and ``U_a(x) >= delta_a * tau_a(t + 1)``: the offer is at
@@ -55,13 +55,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from sim.acceptance import after_ratification, agreement_at_table, answers, table_view
-from sim.params import KernelParams
+from sim.benchmarks.solutions import BargainingProblem
+from sim.core.acceptance import after_ratification, agreement_at_table, answers, table_view
+from sim.core.params import KernelParams
+from sim.core.streams import RunStreams
+from sim.core.utility import issue_values, safe_divide, snap_to_grid, snap_toward
 from sim.protocols.base import Protocol, State
-from sim.solutions import BargainingProblem
-from sim.strategies import STRATEGIES, TIME_BETA, time_dependent_target, tit_for_tat_target
-from sim.streams import RunStreams
-from sim.utility import issue_values, safe_divide, snap_to_grid, snap_toward
+from sim.protocols.strategies import STRATEGIES, TIME_BETA, time_dependent_target, tit_for_tat_target
 
 __all__ = ["Alternating", "concede_along", "reference_points", "rubinstein_offers"]
 

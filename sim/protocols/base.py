@@ -18,8 +18,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from sim.params import KernelParams
-from sim.streams import RunStreams
+from sim.core.params import KernelParams
+from sim.core.streams import RunStreams
 
 __all__ = ["Protocol", "State"]
 
@@ -61,7 +61,7 @@ class State:
     @classmethod
     def initial(cls, params: KernelParams, text: np.ndarray, **extra: np.ndarray) -> State:
         """Round 0: every party at its ideal, ``text`` on the table."""
-        from sim.acceptance import learned_constraints, net_utilities
+        from sim.core.acceptance import learned_constraints, net_utilities
 
         b = params.batch
         return cls(

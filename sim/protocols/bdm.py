@@ -47,11 +47,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.acceptance import answers, table_view
-from sim.params import KernelParams
+from sim.core.acceptance import answers, table_view
+from sim.core.params import KernelParams
+from sim.core.streams import RunStreams
+from sim.core.utility import safe_divide, snap_to_grid
 from sim.protocols.base import Protocol, State
-from sim.streams import RunStreams
-from sim.utility import safe_divide, snap_to_grid
 
 __all__ = [
     "Bdm",

@@ -37,11 +37,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.acceptance import after_ratification, agreement_at_table, answers, table_view
-from sim.params import KernelParams
+from sim.core.acceptance import after_ratification, agreement_at_table, answers, table_view
+from sim.core.params import KernelParams
+from sim.core.streams import NOISE, RunStreams
+from sim.core.utility import max_over_parties, min_over_parties, safe_divide, snap_to_grid, sum_over_parties
 from sim.protocols.base import Protocol, State
-from sim.streams import NOISE, RunStreams
-from sim.utility import max_over_parties, min_over_parties, safe_divide, snap_to_grid, sum_over_parties
 
 __all__ = [
     "Mediated",

@@ -37,12 +37,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from sim.acceptance import answers, net_utilities, table_view
-from sim.params import KernelParams
+from sim.benchmarks.solutions import BargainingProblem
+from sim.core.acceptance import answers, net_utilities, table_view
+from sim.core.params import KernelParams
+from sim.core.streams import RunStreams
+from sim.core.utility import safe_divide, snap_to_grid, utilities
 from sim.protocols.base import Protocol, State
-from sim.solutions import BargainingProblem
-from sim.streams import RunStreams
-from sim.utility import safe_divide, snap_to_grid, utilities
 
 __all__ = ["FRONTIER_POINTS", "GRID_LIMIT", "Zeuthen", "candidate_offers", "zeuthen_risk"]
 

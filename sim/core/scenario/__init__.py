@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
-from sim.errors import Problem, UserError
+from sim.core.errors import Problem, UserError
 
 __all__ = [
     "Issue",
@@ -685,8 +685,8 @@ def _num(value: Any) -> bool:
 
 def _cross_check(data: Mapping[str, Any], source: str) -> list[Problem]:
     """Rules that span fields; runs on raw data so all problems show at once."""
+    from sim.core.schema import strategy_names
     from sim.protocols import protocol_names
-    from sim.strategies import strategy_names
 
     out: list[Problem] = []
 

@@ -34,11 +34,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from sim.batch import SCENARIO_FIELD, parameter_slot
-from sim.errors import Problem, UserError
+from sim.core.errors import Problem, UserError
+from sim.core.scenario import NAME, Scenario, _number, _pydantic_problems, _text, load_scenario
+from sim.engine.batch import SCENARIO_FIELD, parameter_slot
+from sim.experiments.samplers import DESIGNS, Design, Parameter, make_design
 from sim.protocols import protocol_names
-from sim.samplers import DESIGNS, Design, Parameter, make_design
-from sim.scenario import NAME, Scenario, _number, _pydantic_problems, _text, load_scenario
 
 __all__ = ["Experiment", "experiment_from_dict", "load_experiment", "outcome_names"]
 

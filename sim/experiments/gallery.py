@@ -12,13 +12,13 @@ from pathlib import Path
 
 __all__ = ["GALLERY", "build_gallery"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def protocols_geneva(out: Path) -> list[Path]:
     """Every protocol on the Geneva scenario: ``geneva-2025-11-protocols.{png,csv}``."""
-    from sim.compare import compare_protocols, write_comparison
-    from sim.scenario import load_scenario
+    from sim.core.scenario import load_scenario
+    from sim.report.compare import compare_protocols, write_comparison
 
     scenario = load_scenario(ROOT / "scenarios" / "geneva-2025-11.toml")
     return write_comparison(compare_protocols(scenario), out, "geneva-2025-11-protocols")
@@ -29,9 +29,9 @@ def _experiment_figures(name: str, figures: tuple[str, ...], out: Path) -> list[
     import shutil
     import tempfile
 
-    from sim.analysis import analyze
-    from sim.experiment import load_experiment
-    from sim.sweep import sweep
+    from sim.experiments.analysis import analyze
+    from sim.experiments.spec import load_experiment
+    from sim.experiments.sweep import sweep
 
     experiment = load_experiment(ROOT / "experiments" / f"{name}.toml")
     written = []
@@ -72,8 +72,8 @@ SCENARIOS_COMPARED = (
 
 def scenarios_2025(out: Path) -> list[Path]:
     """The drafts and demands side by side (Istanbul 2022 to the Nov 2025 texts): ``scenarios-compared.*``."""
-    from sim.compare import compare_scenarios, write_scenario_comparison
-    from sim.scenario import load_scenario
+    from sim.core.scenario import load_scenario
+    from sim.report.compare import compare_scenarios, write_scenario_comparison
 
     scenarios = [load_scenario(ROOT / "scenarios" / f"{name}.toml") for name in SCENARIOS_COMPARED]
     return write_scenario_comparison(compare_scenarios(scenarios), out, "scenarios-compared")

@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import Problem, UserError
-from sim.model import resolve_protocol
-from sim.params import KernelParams
+from sim.benchmarks.solutions import BargainingProblem
+from sim.core.errors import Problem, UserError
+from sim.core.params import KernelParams
+from sim.core.scenario import Scenario, get_path
+from sim.core.streams import RunStreams, spawn_seeds
+from sim.engine.model import resolve_protocol
 from sim.protocols import Protocol, State
-from sim.scenario import Scenario, get_path
-from sim.solutions import BargainingProblem
-from sim.strategies import STRATEGIES
-from sim.streams import RunStreams, spawn_seeds
+from sim.protocols.strategies import STRATEGIES
 
 __all__ = ["SCENARIO_FIELD", "ParameterSlot", "apply_values", "parameter_slot", "run_kernel", "run_many"]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import NegotiationModel
-from sim.outcome import History, Outcome
+from sim.benchmarks.solutions import Solutions, pareto_gap, solve
+from sim.core.scenario import Scenario
+from sim.engine.model import NegotiationModel
+from sim.engine.outcome import History, Outcome
 from sim.protocols import Protocol
-from sim.scenario import Scenario
-from sim.solutions import Solutions, pareto_gap, solve
 
 __all__ = ["distance_to", "result_of", "run"]
 
@@ -59,7 +59,7 @@ def run(
     Returns:
         The outcome.
     """
-    from sim import __version__
+    from sim.version import __version__
 
     model = NegotiationModel(scenario, protocol, seed, rounds).run_to_end()
     model.release()

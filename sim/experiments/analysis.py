@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.errors import UserError
-from sim.plots import DPI, finish_panels, party_colour
-from sim.samplers import Parameter, salib_problem
-from sim.scenario import scenario_from_dict
-from sim.sweep import MANIFEST, read_results
+from sim.core.errors import UserError
+from sim.core.scenario import scenario_from_dict
+from sim.experiments.samplers import Parameter, salib_problem
+from sim.experiments.sweep import MANIFEST, read_results
+from sim.report.plots import DPI, finish_panels, party_colour
 
 __all__ = ["analyze"]
 

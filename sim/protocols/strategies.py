@@ -30,20 +30,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.utility import safe_divide
+from sim.core.schema import STRATEGIES, strategy_names
+from sim.core.utility import safe_divide
 
 __all__ = ["STRATEGIES", "TIME_BETA", "strategy_names", "time_dependent_target", "tit_for_tat_target"]
 
-STRATEGIES = ("linear", "boulware", "conceder", "tit_for_tat", "equilibrium")
-"""Strategy names; a party's code in the kernel is its index here."""
-
 TIME_BETA = {"linear": 1.0, "boulware": 0.2, "conceder": 5.0}
 """Faratin et al.'s concession exponent beta of each time-dependent tactic."""
-
-
-def strategy_names() -> list[str]:
-    """The strategy names a scenario may use."""
-    return list(STRATEGIES)
 
 
 def time_dependent_target(

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from sim.params import KernelParams
-from sim.scenario import Scenario
-from sim.threads import one_blas_thread
+from sim.core.params import KernelParams
+from sim.core.scenario import Scenario
+from sim.core.threads import one_blas_thread
 
 __all__ = [
     "BargainingProblem",

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.batch import run_kernel
-from sim.model import NegotiationModel, resolve_protocol
-from sim.params import KernelParams
-from sim.scenario import Scenario, scenario_from_dict
-from sim.streams import spawn_seeds
+from sim.core.params import KernelParams
+from sim.core.scenario import Scenario, scenario_from_dict
+from sim.core.streams import spawn_seeds
+from sim.engine.batch import run_kernel
+from sim.engine.model import NegotiationModel, resolve_protocol
 
 __all__ = ["bench", "bench_report"]
 
@@ -63,7 +63,7 @@ def bench(
         ``stepped_runs_per_s``, ``batched_runs_per_s``,
         ``batched_parallel_runs_per_s``, ``peak_rss_mb`` and context.
     """
-    from sim.sweep import process_context
+    from sim.experiments.sweep import process_context
 
     name = resolve_protocol(scenario, protocol).name
     cores = workers or os.cpu_count() or 1
@@ -104,7 +104,7 @@ def bench(
 
 def bench_report(result: dict[str, Any]) -> str:
     """The measurements as a table."""
-    from sim.report import format_table
+    from sim.report.tables import format_table
 
     rows = [
         ["Mesa-stepped model", f"{result['stepped_runs']}", f"{result['stepped_runs_per_s']:,.0f}", "1x"],

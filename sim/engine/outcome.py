@@ -15,13 +15,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sim.core.scenario import Scenario
 from sim.protocols import State
-from sim.scenario import Scenario
 
 __all__ = ["PARETO_TOLERANCE", "History", "Outcome"]
 
@@ -197,22 +196,3 @@ class Outcome:
                         ]
                     )
         return buf.getvalue()
-
-    def write(self, out_dir: str | Path, figures: bool = True) -> list[Path]:
-        """Write ``outcome.json``, ``rounds.csv`` and the figures into ``out_dir``.
-
-        Returns:
-            The paths written.
-        """
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, content in (("outcome.json", self.to_json()), ("rounds.csv", self.rounds_csv())):
-            path = out / name
-            path.write_text(content)
-            written.append(path)
-        if figures:
-            from sim.plots import outcome_figures
-
-            written += outcome_figures(self, out)
-        return written

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sim.outcome import PARETO_TOLERANCE, Outcome
-from sim.scenario import Scenario
-from sim.solutions import Solutions
+from sim.benchmarks.solutions import Solutions
+from sim.core.scenario import Scenario
+from sim.engine.outcome import PARETO_TOLERANCE, Outcome
 
 __all__ = ["format_table", "outcome_report", "solutions_report"]
 
@@ -99,7 +99,7 @@ def outcome_report(outcome: Outcome) -> str:
 
 def solutions_report(scenario: Scenario, solutions: Solutions) -> str:
     """The benchmark solutions as a table (issues by solution), plus utilities."""
-    from sim.plots import _utilities_of
+    from sim.report.plots import _utilities_of
 
     table = solutions.as_dict()
     header = ["issue"] + [BENCHMARK_NAMES[k] for k in table]

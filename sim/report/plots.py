@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.scenario import Issue, Scenario
+from sim.core.scenario import Issue, Scenario
 
 if TYPE_CHECKING:
-    from sim.outcome import Outcome
+    from sim.engine.outcome import Outcome
 
 __all__ = [
     "PARTY_COLOURS",
@@ -188,7 +188,7 @@ def utility_plane_figure(
             (and deal) is drawn faintly behind.
         current: Mark the text on the table in the last round recorded.
     """
-    from sim.solutions import pareto_frontier
+    from sim.benchmarks.solutions import pareto_frontier
 
     s = outcome.scenario
     a_id, b_id = parties or s.main_parties
@@ -294,7 +294,7 @@ def _baseline_path(
 
 
 def _utilities_of(scenario: Scenario, point: dict[str, float]) -> np.ndarray:
-    from sim.solutions import BargainingProblem
+    from sim.benchmarks.solutions import BargainingProblem
 
     z = np.array([(point[i.id] - i.min) / i.span for i in scenario.issues])
     return BargainingProblem.from_scenario(scenario).utilities(z)

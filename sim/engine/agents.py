@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.scenario import Party
+from sim.core.scenario import Party
 
 if TYPE_CHECKING:
-    from sim.model import NegotiationModel
+    from sim.engine.model import NegotiationModel
 
 __all__ = ["PartyAgent"]
 

@@ -1,6 +1,6 @@
 """The classroom UI in the browser: sliders, live plots, save as scenario.
 
-Start it with ``negsim ui [SCENARIO]`` (or ``solara run sim.app``). The page is
+Start it with ``negsim ui [SCENARIO]`` (or ``solara run sim.ui.app``). The page is
 built from Mesa's SolaraViz parts: Mesa's ``ModelController`` (Reset, play,
 Step; it rebuilds the model from the parameters on Reset), Mesa's
 ``UserInputs`` (one slider or select per entry of ``model_params``) and Mesa's
@@ -40,7 +40,10 @@ with warnings.catch_warnings():
     from mesa.visualization.solara_viz import ModelController, ShowSteps, UserInputs
     from mesa.visualization.utils import update_counter
 
-from sim.classroom import (
+from sim.core.errors import UserError
+from sim.core.scenario import Scenario
+from sim.report.plots import trajectories_figure, utilities_figure, utility_plane_figure
+from sim.ui.classroom import (
     ClassroomModel,
     Snapshot,
     baseline_run,
@@ -54,9 +57,6 @@ from sim.classroom import (
     solutions_for,
     summary,
 )
-from sim.errors import UserError
-from sim.plots import trajectories_figure, utilities_figure, utility_plane_figure
-from sim.scenario import Scenario
 
 __all__ = ["ClassroomApp", "Page"]
 
@@ -88,7 +88,7 @@ def ui_config() -> tuple[str, str]:
 
 @solara.component
 def Page():
-    """The page ``solara run sim.app`` serves."""
+    """The page ``solara run sim.ui.app`` serves."""
     try:
         scenario, folder = ui_config()
     except UserError as exc:
@@ -281,7 +281,7 @@ def _id_of(names: dict[str, str], name: str) -> str:
 
 @solara.component
 def LiveFigure(make: Callable[[], Figure], dependencies: list, css_class: str):
-    """A ``sim.plots`` figure drawn in a background thread whenever ``dependencies`` change.
+    """A ``sim.report.plots`` figure drawn in a background thread whenever ``dependencies`` change.
 
     Drawing takes a few tenths of a second, so it never blocks the page: the
     last image stays up until the new one is ready, and when changes come

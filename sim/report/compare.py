@@ -16,13 +16,13 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from sim.outcome import PARETO_TOLERANCE, Outcome
-from sim.plots import DPI, TEXT_COLOUR, party_colour
+from sim.benchmarks.solutions import solve
+from sim.core.scenario import Scenario
+from sim.engine.outcome import PARETO_TOLERANCE, Outcome
+from sim.engine.runner import run
 from sim.protocols import protocol_names
-from sim.report import format_table
-from sim.runner import run
-from sim.scenario import Scenario
-from sim.solutions import solve
+from sim.report.plots import DPI, TEXT_COLOUR, party_colour
+from sim.report.tables import format_table
 
 __all__ = [
     "ProtocolComparison",
@@ -193,7 +193,7 @@ def comparison_figure(comparison: ProtocolComparison) -> Figure:
             )
         ax.set_yticks(range(rows_per_issue), labels, fontsize=8)
         ax.set_ylim(-0.7, rows_per_issue + 0.2)
-        from sim.plots import label_issue_axis
+        from sim.report.plots import label_issue_axis
 
         label_issue_axis(ax, issue, axis="x")
         ax.set_title(issue.label, fontsize=9, loc="left")
@@ -345,7 +345,7 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
     Issues whose scales differ between scenarios are drawn on each scenario's own
     scale normalised to 0..1 (said in the panel's title).
     """
-    from sim.plots import label_issue_axis
+    from sim.report.plots import label_issue_axis
 
     names = list(comparison.outcomes)
     issues = comparison.issue_ids

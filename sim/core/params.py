@@ -12,9 +12,9 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.scenario import Scenario
-from sim.strategies import STRATEGIES
-from sim.utility import issue_values, utilities
+from sim.core.scenario import Scenario
+from sim.core.schema import STRATEGIES
+from sim.core.utility import issue_values, utilities
 
 __all__ = ["SHARED_FIELDS", "KernelParams"]
 
@@ -54,7 +54,7 @@ class KernelParams:
         rounds: Round limit, ``(B,)`` integers.
         opening: Explicit opening text, ``(B, I)``; NaN where the rule applies.
         step: Normalised grid step per issue, ``(I,)`` (0 = continuous).
-        strategy: Each party's strategy code (index in ``sim.strategies.STRATEGIES``), ``(B, P)``.
+        strategy: Each party's strategy code (index in ``sim.core.schema.STRATEGIES``), ``(B, P)``.
         mediator: Index of the mediator party (-1 if none).
         main: Indices of the two main parties (bilateral protocols, plots).
         opening_rule: ``"compromise"``, ``"mediator"`` or ``"explicit"``.

@@ -27,18 +27,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.batch import apply_values, outcome_table, run_kernel
-from sim.errors import UserError
-from sim.experiment import Experiment
-from sim.model import resolve_protocol
-from sim.params import KernelParams
-from sim.scenario import Scenario, scenario_from_dict
-from sim.streams import spawn_seeds
+from sim.core.errors import UserError
+from sim.core.params import KernelParams
+from sim.core.scenario import Scenario, scenario_from_dict
+from sim.core.streams import spawn_seeds
+from sim.engine.batch import apply_values, outcome_table, run_kernel
+from sim.engine.model import resolve_protocol
+from sim.experiments.spec import Experiment
 
 __all__ = ["chunk_path", "read_results", "run_chunk", "sweep", "sweep_dir"]
 
 MANIFEST = "manifest.json"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def sweep_dir(experiment: Experiment, out_root: Path | str = "results") -> Path:
@@ -214,7 +214,7 @@ def process_context():
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.sweep"])
+    context.set_forkserver_preload(["sim.experiments.sweep"])
     return context
 
 

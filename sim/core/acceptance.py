@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.params import KernelParams
-from sim.streams import RATIFICATION, RunStreams
-from sim.utility import all_issues, max_over_parties, min_over_parties, safe_divide, weighted_sum, within_red_lines
+from sim.core.params import KernelParams
+from sim.core.streams import RATIFICATION, RunStreams
+from sim.core.utility import all_issues, max_over_parties, min_over_parties, safe_divide, weighted_sum, within_red_lines
 
 __all__ = [
     "TableView",

@@ -40,12 +40,12 @@ from typing import Any
 import numpy as np
 import tomli_w
 
-from sim.errors import UserError
-from sim.model import NegotiationModel
-from sim.outcome import History, Outcome
+from sim.benchmarks.solutions import Solutions, pareto_frontier, solve
+from sim.core.errors import UserError
+from sim.core.scenario import Scenario, load_scenario
+from sim.engine.model import NegotiationModel
+from sim.engine.outcome import History, Outcome
 from sim.protocols import protocol_names
-from sim.scenario import Scenario, load_scenario
-from sim.solutions import Solutions, pareto_frontier, solve
 
 __all__ = [
     "ClassroomModel",
@@ -370,7 +370,7 @@ def scenario_toml(scenario: Scenario, values: Mapping[str, Any]) -> str:
         values: Control values by name.
 
     Returns:
-        TOML text that :func:`sim.scenario.load_scenario` accepts.
+        TOML text that :func:`sim.core.scenario.load_scenario` accepts.
     """
     changes = changed_values(scenario, values)
     variant = variant_scenario(scenario, values)
@@ -407,7 +407,7 @@ _CACHE_SIZE = 64
 
 
 def load_cached(path: str | Path) -> Scenario:
-    """:func:`~sim.scenario.load_scenario`, remembered until the file changes."""
+    """:func:`~sim.core.scenario.load_scenario`, remembered until the file changes."""
     file = Path(path)
     try:
         key = (str(file.resolve()), file.stat().st_mtime_ns)
@@ -447,7 +447,7 @@ def frontier_for(scenario: Scenario, parties: tuple[str, str]) -> tuple:
 
 def baseline_run(scenario: Scenario) -> Outcome:
     """The run of the scenario as loaded (the faint "baseline" of the UI)."""
-    from sim.runner import run
+    from sim.engine.runner import run
 
     return _cached(("baseline", scenario.sha256), lambda: run(scenario, solutions=solutions_for(scenario)))
 
@@ -558,7 +558,7 @@ class Snapshot:
     @classmethod
     def of(cls, model: NegotiationModel, solutions: Solutions | None = None) -> Snapshot:
         """The state of a model now (benchmarks computed when not given)."""
-        from sim.runner import result_of
+        from sim.engine.runner import result_of
 
         s = model.scenario
         state = model.state
@@ -639,7 +639,7 @@ def summary(run: Snapshot, baseline: Outcome | None = None, changes: Mapping | N
         if refusing:
             lines.append(f"Would not sign it: {_names(s, refusing)} (below the walk-away value, or across a red line).")
         if run.benchmarks.get("nash"):
-            from sim.runner import distance_to
+            from sim.engine.runner import distance_to
 
             dist = distance_to(s, run.deal, run.benchmarks["nash"])
             lines.append(f"Distance to the Nash solution: {dist:.3f} (0 = the Nash point, 1 = far).")

@@ -11,12 +11,12 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.agents import PartyAgent
-from sim.errors import UserError
-from sim.params import KernelParams
+from sim.core.errors import UserError
+from sim.core.params import KernelParams
+from sim.core.scenario import Scenario
+from sim.core.streams import RunStreams
+from sim.engine.agents import PartyAgent
 from sim.protocols import Protocol, State, get_protocol, protocol_names
-from sim.scenario import Scenario
-from sim.streams import RunStreams
 
 __all__ = ["NegotiationModel", "resolve_protocol"]
 

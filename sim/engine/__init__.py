@@ -1,0 +1,1 @@
+"""The engine: the Mesa model and its agents, one run, the batched engine, and the outcome record."""

@@ -1,0 +1,1 @@
+"""Many runs: experiment files, samplers, sweeps, analysis, the benchmark and the gallery."""

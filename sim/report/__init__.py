@@ -1,0 +1,1 @@
+"""Reports of runs: the outcome's files, figures, terminal tables and comparisons."""

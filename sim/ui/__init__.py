@@ -1,0 +1,1 @@
+"""The classroom UI: Solara on Mesa's SolaraViz parts (``negsim ui``)."""
