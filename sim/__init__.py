@@ -56,8 +56,8 @@ _HOMES = {
     "Issue": "sim.core.scenario",
     "Party": "sim.core.scenario",
     "Scenario": "sim.core.scenario",
-    "load_scenario": "sim.core.scenario",
-    "scenario_from_dict": "sim.core.scenario",
+    "load_scenario": "sim.engine.scenarios",
+    "scenario_from_dict": "sim.engine.scenarios",
     "UserError": "sim.core.errors",
     "Protocol": "sim.protocols",
     "get_protocol": "sim.protocols",
@@ -71,11 +71,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load on 
     from sim.benchmarks import Solutions, solve
     from sim.core.errors import UserError
     from sim.core.params import KernelParams
-    from sim.core.scenario import Issue, Party, Scenario, load_scenario, scenario_from_dict
+    from sim.core.scenario import Issue, Party, Scenario
     from sim.engine.batch import run_many
     from sim.engine.model import NegotiationModel
     from sim.engine.outcome import History, Outcome
     from sim.engine.runner import run
+    from sim.engine.scenarios import load_scenario, scenario_from_dict
     from sim.experiments.spec import Experiment, load_experiment
     from sim.experiments.sweep import read_results
     from sim.protocols import Protocol, get_protocol, protocol_names

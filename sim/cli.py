@@ -66,8 +66,8 @@ SEED = _int_at_least(0, "seed", 2**63 - 1)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.core.scenario import load_scenario
     from sim.engine.runner import run
+    from sim.engine.scenarios import load_scenario
     from sim.report.files import write_outcome
     from sim.report.tables import outcome_report
 
@@ -84,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_solve(args: argparse.Namespace) -> int:
     from sim.benchmarks.solutions import solve
-    from sim.core.scenario import load_scenario
+    from sim.engine.scenarios import load_scenario
     from sim.report.tables import solutions_report
 
     scenario = load_scenario(args.scenario)
@@ -93,7 +93,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.core.scenario import load_scenario
+    from sim.engine.scenarios import load_scenario
 
     problems = []
     for path in args.scenarios:
@@ -118,7 +118,7 @@ def cmd_protocols(args: argparse.Namespace) -> int:
 
 
 def cmd_compare_protocols(args: argparse.Namespace) -> int:
-    from sim.core.scenario import load_scenario
+    from sim.engine.scenarios import load_scenario
     from sim.report.compare import compare_protocols, write_comparison
 
     scenario = load_scenario(args.scenario)
@@ -133,7 +133,7 @@ def cmd_compare_protocols(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import hashlib
 
-    from sim.core.scenario import load_scenario
+    from sim.engine.scenarios import load_scenario
     from sim.report.compare import compare_scenarios, write_scenario_comparison
 
     problems = []
@@ -201,7 +201,7 @@ def default_ui_scenario() -> Path:
 def cmd_ui(args: argparse.Namespace) -> int:
     import os
 
-    from sim.core.scenario import load_scenario
+    from sim.engine.scenarios import load_scenario
 
     if args.scenario is None:
         args.scenario = str(default_ui_scenario())
@@ -285,7 +285,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from sim.core.scenario import load_scenario
+    from sim.engine.scenarios import load_scenario
     from sim.experiments.bench import bench, bench_report
 
     path = Path(args.scenario)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from sim.core.scenario import scenario_from_dict
+from sim.engine.scenarios import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 GENEVA = ROOT / "scenarios" / "geneva-2025-11.toml"

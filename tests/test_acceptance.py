@@ -9,9 +9,9 @@ import pytest
 from conftest import two_party_data
 
 from sim.benchmarks.solutions import Solutions
-from sim.core.scenario import scenario_from_dict
 from sim.engine.batch import run_many
 from sim.engine.runner import run
+from sim.engine.scenarios import scenario_from_dict
 
 NO_BENCH = Solutions(None, None, {}, {})
 

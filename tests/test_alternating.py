@@ -18,8 +18,8 @@ from conftest import GENEVA, two_party_data
 from sim.benchmarks.solutions import BargainingProblem, Solutions
 from sim.core.errors import UserError
 from sim.core.params import KernelParams
-from sim.core.scenario import load_scenario, scenario_from_dict
 from sim.engine.runner import run
+from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.protocols.alternating import concede_along, reference_points, rubinstein_offers
 
 NO_BENCH = Solutions(None, None, {}, {})

@@ -108,8 +108,8 @@ def test_page_renders_and_the_model_steps(folder):
 
 
 def test_play_to_the_deal_then_a_slider_starts_again(folder):
-    from sim.core.scenario import load_scenario
     from sim.engine.runner import run
+    from sim.engine.scenarios import load_scenario
 
     deal_round = run(load_scenario(GENEVA)).round  # the file's own run, whatever its calibration
     rc = render(ClassroomApp(str(folder / GENEVA.name)))
@@ -126,7 +126,7 @@ def test_play_to_the_deal_then_a_slider_starts_again(folder):
 
 def test_bad_values_are_reported_not_applied(folder):
     rc = render(ClassroomApp(str(folder / GENEVA.name)))
-    from sim.core.scenario import load_scenario
+    from sim.engine.scenarios import load_scenario
 
     issues = load_scenario(GENEVA).issue_ids
     for issue in issues:

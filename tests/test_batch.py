@@ -8,9 +8,9 @@ from conftest import GENEVA, four_party_data
 
 from sim.core.errors import UserError
 from sim.core.params import KernelParams
-from sim.core.scenario import load_scenario, scenario_from_dict
 from sim.engine.batch import apply_values, parameter_slot, run_many
 from sim.engine.model import NegotiationModel
+from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.protocols import protocol_names
 
 

@@ -126,8 +126,8 @@ def test_forecast_is_power_weighted_mean():
 def test_geneva_bdm_writes_every_actor_every_round():
     from conftest import GENEVA
 
-    from sim.core.scenario import load_scenario
     from sim.engine.runner import run
+    from sim.engine.scenarios import load_scenario
 
     s = load_scenario(GENEVA)
     out = run(s, protocol="bdm")

@@ -7,8 +7,8 @@ import pytest
 from conftest import GENEVA, four_party_data, write_scenario
 
 from sim.core.errors import UserError
-from sim.core.scenario import load_scenario
 from sim.engine.runner import run
+from sim.engine.scenarios import load_scenario
 from sim.ui.classroom import (
     ClassroomModel,
     Snapshot,

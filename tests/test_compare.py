@@ -7,7 +7,7 @@ import csv
 from conftest import GENEVA
 
 from sim.cli import main
-from sim.core.scenario import load_scenario
+from sim.engine.scenarios import load_scenario
 from sim.protocols import protocol_names
 from sim.report.compare import compare_protocols
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import GENEVA
 
-from sim.core.scenario import load_scenario
 from sim.engine.runner import run
+from sim.engine.scenarios import load_scenario
 
 
 def test_compromise_protocol_equals_benchmark_and_is_one_shot():

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.core.params import KernelParams
-from sim.core.scenario import load_scenario, scenario_from_dict
 from sim.core.utility import utilities
 from sim.engine.runner import run
+from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.protocols.mediated import (
     aspiration_at,
     demands_toward_ideal,

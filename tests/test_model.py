@@ -8,10 +8,10 @@ import pytest
 from conftest import GENEVA, four_party_data
 
 from sim.core.params import KernelParams
-from sim.core.scenario import load_scenario, scenario_from_dict
 from sim.core.streams import RunStreams
 from sim.engine.agents import PartyAgent
 from sim.engine.model import NegotiationModel
+from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.protocols import get_protocol, protocol_names
 
 

@@ -8,8 +8,8 @@ import json
 import pytest
 from conftest import GENEVA
 
-from sim.core.scenario import load_scenario
 from sim.engine.runner import run
+from sim.engine.scenarios import load_scenario
 from sim.report.files import write_outcome
 
 PINNED_KEYS = [

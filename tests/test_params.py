@@ -7,8 +7,8 @@ import pytest
 from conftest import two_party_data
 
 from sim.core.params import KernelParams
-from sim.core.scenario import scenario_from_dict
 from sim.engine.runner import run
+from sim.engine.scenarios import scenario_from_dict
 
 
 def test_walkaway_path_interpolates_and_holds_beyond_its_ends():

@@ -8,8 +8,8 @@ import pytest
 from conftest import GENEVA
 
 from sim.cli import main
-from sim.core.scenario import load_scenario
 from sim.engine.runner import run
+from sim.engine.scenarios import load_scenario
 from sim.protocols import PROTOCOLS, Protocol, get_protocol, protocol_names
 from sim.report.files import write_outcome
 

@@ -7,7 +7,7 @@ from conftest import GENEVA, four_party_data, two_party_data, write_scenario
 
 from sim.cli import main
 from sim.core.errors import UserError
-from sim.core.scenario import load_scenario, scenario_from_dict
+from sim.engine.scenarios import load_scenario, scenario_from_dict
 
 
 def _set(data: dict, path: str, value) -> dict:

@@ -31,7 +31,7 @@ from sim.benchmarks.solutions import (
     weighted_median,
     weighted_median_point,
 )
-from sim.core.scenario import load_scenario, scenario_from_dict
+from sim.engine.scenarios import load_scenario, scenario_from_dict
 
 
 def _split(w_a=0.0, w_b=0.0, k_b=1.0, **extra):

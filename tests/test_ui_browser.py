@@ -25,7 +25,7 @@ import pytest
 from conftest import GENEVA, ROOT
 
 from sim.cli import main
-from sim.core.scenario import load_scenario
+from sim.engine.scenarios import load_scenario
 from sim.ui.classroom import ClassroomModel
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,8 +7,8 @@ import pytest
 from conftest import four_party_data
 
 from sim.core.params import KernelParams
-from sim.core.scenario import scenario_from_dict
 from sim.core.utility import issue_values, snap_to_grid, utilities, walkaway_at, within_red_lines
+from sim.engine.scenarios import scenario_from_dict
 
 
 def test_linear_value_is_one_minus_distance():

@@ -26,7 +26,7 @@ their forecast). All functions work on batches (B rows, P parties, I issues).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,10 +35,11 @@ from sim.core.streams import RATIFICATION, RunStreams
 from sim.core.utility import all_issues, max_over_parties, min_over_parties, safe_divide, weighted_sum, within_red_lines
 
 __all__ = [
+    "Learned",
     "TableView",
+    "after_ratification",
     "agreement_at_table",
     "answers",
-    "learned_constraints",
     "net_utilities",
     "ratify",
     "table_view",
@@ -64,26 +65,45 @@ class TableView:
         return max_over_parties(self.low), min_over_parties(self.high)
 
 
-def learned_constraints(params: KernelParams) -> dict[str, np.ndarray]:
-    """Initial state arrays for what parties learn from failed ratifications."""
-    b, p = params.batch, params.n_parties
-    return {
-        "learned_low": np.zeros(params.ideal.shape),
-        "learned_high": np.ones(params.ideal.shape),
-        "learned_walk": np.zeros((b, p)),
-        "rat_failed": np.zeros((b, p), dtype=bool),
-        "rat_failures": np.zeros((b, p), dtype=np.int64),
-    }
+@dataclass(frozen=True)
+class Learned:
+    """What parties learnt from failed domestic ratifications, per row.
+
+    Attributes:
+        low: Win-set lower bounds that joined the red lines, ``(B, P, I)``.
+        high: Win-set upper bounds that joined the red lines, ``(B, P, I)``.
+        walk: Floor under each walk-away value (the failed ``min_utility``), ``(B, P)``.
+        failed: Parties whose ratification failed in the latest round, ``(B, P)``.
+        failures: Failures so far per party, ``(B, P)``.
+    """
+
+    low: np.ndarray
+    high: np.ndarray
+    walk: np.ndarray
+    failed: np.ndarray
+    failures: np.ndarray
+
+    @classmethod
+    def nothing(cls, params: KernelParams) -> Learned:
+        """Round 0: nothing learnt yet."""
+        b, p = params.batch, params.n_parties
+        return cls(
+            low=np.zeros(params.ideal.shape),
+            high=np.ones(params.ideal.shape),
+            walk=np.zeros((b, p)),
+            failed=np.zeros((b, p), dtype=bool),
+            failures=np.zeros((b, p), dtype=np.int64),
+        )
 
 
-def table_view(params: KernelParams, extra: dict, t: int) -> TableView:
+def table_view(params: KernelParams, learned: Learned, t: int) -> TableView:
     """Walk-aways and red lines in force in round ``t`` (a guarantor's only on its issues)."""
     low, high = params.red_lines_at(t)  # a guarantor's bind only where it signs
     walk = params.walkaway_at(t)
-    if "rat_failures" in extra and extra["rat_failures"].any():
-        low = np.maximum(low, extra["learned_low"])
-        high = np.minimum(high, extra["learned_high"])
-        walk = np.maximum(walk, extra["learned_walk"])
+    if learned.failures.any():
+        low = np.maximum(low, learned.low)
+        high = np.minimum(high, learned.high)
+        walk = np.maximum(walk, learned.walk)
     return TableView(walk, low, high)
 
 
@@ -148,21 +168,18 @@ def ratify(
     return fails & candidates[:, None]
 
 
-def after_ratification(params: KernelParams, extra: dict, failed: np.ndarray) -> dict[str, np.ndarray]:
-    """State updates after ratification: failures counted, constraints learnt."""
+def after_ratification(params: KernelParams, learned: Learned, failed: np.ndarray) -> Learned:
+    """What parties know after a round's ratifications: failures counted, constraints learnt."""
     if not failed.any():
-        keys = ("learned_low", "learned_high", "learned_walk", "rat_failures")
-        return {**{k: extra[k] for k in keys}, "rat_failed": failed}
+        return replace(learned, failed=failed)
     rows = failed[..., None]
-    return {
-        "learned_low": np.where(rows, np.maximum(extra["learned_low"], params.rat_low), extra["learned_low"]),
-        "learned_high": np.where(rows, np.minimum(extra["learned_high"], params.rat_high), extra["learned_high"]),
-        "learned_walk": np.where(
-            failed, np.maximum(extra["learned_walk"], np.nan_to_num(params.rat_min)), extra["learned_walk"]
-        ),
-        "rat_failed": failed,
-        "rat_failures": extra["rat_failures"] + failed,
-    }
+    return Learned(
+        low=np.where(rows, np.maximum(learned.low, params.rat_low), learned.low),
+        high=np.where(rows, np.minimum(learned.high, params.rat_high), learned.high),
+        walk=np.where(failed, np.maximum(learned.walk, np.nan_to_num(params.rat_min)), learned.walk),
+        failed=failed,
+        failures=learned.failures + failed,
+    )
 
 
 def agreement_at_table(

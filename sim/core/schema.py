@@ -1,8 +1,103 @@
-"""Names of the choices a scenario may make that the kernel encodes as numbers."""
+"""The allowed values of every number a user can give, in one place.
+
+A :class:`Domain` is a range of allowed numbers with the sentence that says
+it ("a number in [0, 1]"). The scenario validator, the sweep slots, the
+experiment files and the command-line flags all check values against these
+domains and print the same sentence, so a rule and its message change in one
+place.
+"""
 
 from __future__ import annotations
 
-__all__ = ["STRATEGIES", "strategy_names"]
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "COUNT",
+    "DISCOUNT",
+    "Domain",
+    "MAX_SEED",
+    "NON_NEGATIVE",
+    "POINTS",
+    "POSITIVE",
+    "REAL",
+    "ROUNDS",
+    "SEED",
+    "SHARE",
+    "STRATEGIES",
+    "UNIT",
+    "issue_domain",
+    "strategy_names",
+]
+
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Allowed numbers: ``low <= x <= high`` (open ends where said), optionally integers.
+
+    Attributes:
+        allowed: What a message says is allowed, e.g. ``"a number in [0, 1]"``.
+        low: Lowest allowed value (None: unbounded).
+        high: Highest allowed value (None: unbounded).
+        low_open: Whether ``low`` itself is excluded.
+        high_open: Whether ``high`` itself is excluded.
+        integer: Whether only integers are allowed.
+    """
+
+    allowed: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    integer: bool = False
+
+    def contains(self, value: Any) -> bool:
+        """Whether one value is allowed (booleans are not numbers; NaN and inf are never allowed)."""
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return False
+        if self.integer and not isinstance(value, int):
+            return False
+        if not math.isfinite(value):
+            return False
+        return bool(self.mask(np.asarray(value, dtype=float)))
+
+    def mask(self, values: np.ndarray) -> np.ndarray:
+        """Which of an array of numbers are allowed (vectorised)."""
+        ok = np.isfinite(values)
+        if self.low is not None:
+            ok &= values > self.low if self.low_open else values >= self.low
+        if self.high is not None:
+            ok &= values < self.high if self.high_open else values <= self.high
+        if self.integer:
+            ok &= values == np.round(values)
+        return ok
+
+    def message(self, got: Any) -> str:
+        """``"must be <allowed>; got <got>"``."""
+        return f"must be {self.allowed}; got {got}"
+
+
+REAL = Domain("a finite number")
+NON_NEGATIVE = Domain("a number >= 0", low=0.0)
+POSITIVE = Domain("a number > 0", low=0.0, low_open=True)
+UNIT = Domain("a number in [0, 1]", low=0.0, high=1.0)
+DISCOUNT = Domain("a number in (0, 1]", low=0.0, high=1.0, low_open=True)
+SHARE = DISCOUNT
+ROUNDS = Domain("an integer >= 1", low=1, integer=True)
+COUNT = ROUNDS
+POINTS = Domain("an integer >= 2", low=2, integer=True)
+SEED = Domain("an integer in [0, 2**63 - 1]", low=0, high=MAX_SEED, integer=True)
+
+
+def issue_domain(low: float, high: float) -> Domain:
+    """Positions on an issue: ``[min, max]`` of its scale."""
+    return Domain(f"a number in [{low:g}, {high:g}] (the issue's min..max)", low=low, high=high)
+
 
 STRATEGIES = ("linear", "boulware", "conceder", "tit_for_tat", "equilibrium")
 """Strategy names of the alternating protocol; a party's code in the kernel is its index here."""

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 
 from sim.core.scenario import Party
-
-if TYPE_CHECKING:
-    from sim.engine.model import NegotiationModel
 
 __all__ = ["PartyAgent"]
 
@@ -17,7 +12,9 @@ __all__ = ["PartyAgent"]
 class PartyAgent(mesa.Agent):
     """One party at the table.
 
-    The bargaining maths is in the protocol kernel; after each round the agent
+    ``model`` is the :class:`~sim.engine.model.NegotiationModel` (typed as a
+    Mesa model: the agent reads its ``state`` and ``scenario``). The
+    bargaining maths is in the protocol kernel; after each round the agent
     reads its own slice of the kernel state, so the DataCollector (and the
     browser UI) can report and draw it.
 
@@ -31,7 +28,7 @@ class PartyAgent(mesa.Agent):
         accepts: Whether it accepts the text on the table.
     """
 
-    def __init__(self, model: NegotiationModel, party: Party, index: int) -> None:
+    def __init__(self, model: mesa.Model, party: Party, index: int) -> None:
         super().__init__(model)
         self.party = party
         self.index = index

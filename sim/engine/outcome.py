@@ -58,9 +58,7 @@ class History:
             walkaway=np.array([s.walkaway[row] for s in states]),
             aspiration=np.array([s.aspiration[row] for s in states]),
             accepts=np.array([s.accepts[row] for s in states]),
-            ratification_failed=np.array(
-                [s.extra.get("rat_failed", np.zeros_like(s.accepts))[row] for s in states], dtype=bool
-            ),
+            ratification_failed=np.array([s.learned.failed[row] for s in states], dtype=bool),
         )
 
     @property

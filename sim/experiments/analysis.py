@@ -29,7 +29,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.core.errors import UserError
-from sim.core.scenario import scenario_from_dict
+from sim.engine.scenarios import scenario_from_dict
 from sim.experiments.samplers import Parameter, salib_problem
 from sim.experiments.sweep import MANIFEST, read_results
 from sim.report.plots import DPI, finish_panels, party_colour

@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from sim.core.params import KernelParams
-from sim.core.scenario import Scenario, scenario_from_dict
+from sim.core.scenario import Scenario
 from sim.core.streams import spawn_seeds
 from sim.engine.batch import run_kernel
 from sim.engine.model import NegotiationModel, resolve_protocol
+from sim.engine.scenarios import scenario_from_dict
 
 __all__ = ["bench", "bench_report"]
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def protocols_geneva(out: Path) -> list[Path]:
     """Every protocol on the Geneva scenario: ``geneva-2025-11-protocols.{png,csv}``."""
-    from sim.core.scenario import load_scenario
+    from sim.engine.scenarios import load_scenario
     from sim.report.compare import compare_protocols, write_comparison
 
     scenario = load_scenario(ROOT / "scenarios" / "geneva-2025-11.toml")
@@ -72,7 +72,7 @@ SCENARIOS_COMPARED = (
 
 def scenarios_2025(out: Path) -> list[Path]:
     """The drafts and demands side by side (Istanbul 2022 to the Nov 2025 texts): ``scenarios-compared.*``."""
-    from sim.core.scenario import load_scenario
+    from sim.engine.scenarios import load_scenario
     from sim.report.compare import compare_scenarios, write_scenario_comparison
 
     scenarios = [load_scenario(ROOT / "scenarios" / f"{name}.toml") for name in SCENARIOS_COMPARED]

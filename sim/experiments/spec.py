@@ -32,28 +32,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from sim.core import schema
 from sim.core.errors import Problem, UserError
-from sim.core.scenario import NAME, Scenario, _number, _pydantic_problems, _text, load_scenario
+from sim.core.scenario import NAME, Scenario
+from sim.core.scenario.fields import Real, Seed, Strict, Text, number_field
+from sim.core.scenario.messages import pydantic_problems
 from sim.engine.batch import SCENARIO_FIELD, parameter_slot
+from sim.engine.scenarios import load_scenario
 from sim.experiments.samplers import DESIGNS, Design, Parameter, make_design
 from sim.protocols import protocol_names
 
 __all__ = ["Experiment", "experiment_from_dict", "load_experiment", "outcome_names"]
 
-Real = _number("a finite number")
-Count = _number("an integer >= 1", low=1, integer=True)
-Seed = _number("an integer in [0, 2**63 - 1]", low=0, high=2**63 - 1, integer=True)
-Points = _number("an integer >= 2", low=2, integer=True)
-Text = _text()
+Count = number_field(schema.COUNT)
+Points = number_field(schema.POINTS)
+Share = number_field(schema.SHARE)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ParameterSpec(_Strict):
+class ParameterSpec(Strict):
     """A range ``{low, high[, points]}`` or a list ``{values = [...]}``."""
 
     low: Real | None = None
@@ -62,7 +60,7 @@ class ParameterSpec(_Strict):
     points: Points = 5
 
 
-class HeaderSpec(_Strict):
+class HeaderSpec(Strict):
     """The ``[experiment]`` table."""
 
     name: Text
@@ -75,20 +73,20 @@ class HeaderSpec(_Strict):
     title: Text = ""
 
 
-class OutcomesSpec(_Strict):
+class OutcomesSpec(Strict):
     """The ``[outcomes]`` table."""
 
     names: list[Text]
 
 
-class AnalysisSpec(_Strict):
+class AnalysisSpec(Strict):
     """The optional ``[analysis]`` table."""
 
     heatmap: list[Text] | None = None
-    prim_threshold: _number("a number in (0, 1]", low=0.0, high=1.0, low_open=True) = 0.8  # type: ignore[valid-type]
+    prim_threshold: Share = 0.8
 
 
-class ExperimentSpec(_Strict):
+class ExperimentSpec(Strict):
     """A whole experiment file."""
 
     experiment: HeaderSpec
@@ -217,7 +215,7 @@ def _section(model: type[BaseModel], value: Any, prefix: tuple, source: str) -> 
     try:
         return model.model_validate(value), []
     except ValidationError as exc:
-        problems = _pydantic_problems(source, exc, model)
+        problems = pydantic_problems(source, exc, model)
         dotted = ".".join(str(p) for p in prefix)
         return None, [Problem(source, ".".join(x for x in (dotted, p.field) if x), p.message) for p in problems]
 

@@ -29,10 +29,11 @@ import pyarrow.parquet as pq
 
 from sim.core.errors import UserError
 from sim.core.params import KernelParams
-from sim.core.scenario import Scenario, scenario_from_dict
+from sim.core.scenario import Scenario
 from sim.core.streams import spawn_seeds
 from sim.engine.batch import apply_values, outcome_table, run_kernel
 from sim.engine.model import resolve_protocol
+from sim.engine.scenarios import scenario_from_dict
 from sim.experiments.spec import Experiment
 
 __all__ = ["chunk_path", "read_results", "run_chunk", "sweep", "sweep_dir"]

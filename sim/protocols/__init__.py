@@ -1,21 +1,41 @@
 """Bargaining protocols, one module each, chosen by name.
 
-Use :func:`get_protocol` to build one from its name and
-:func:`protocol_names` to list them.
+Every module in this folder is imported on first use of the package, and every
+:class:`~sim.protocols.base.Protocol` subclass it defines is registered under
+its ``name``: adding a protocol is adding a file (see ``docs/ARCHITECTURE.md``).
+Use :func:`get_protocol` to build one from its name and :func:`protocol_names`
+to list them.
 """
 
 from __future__ import annotations
 
-from sim.protocols.alternating import Alternating
-from sim.protocols.base import Protocol, State
-from sim.protocols.bdm import Bdm
-from sim.protocols.compromise import Compromise
-from sim.protocols.mediated import Mediated
-from sim.protocols.zeuthen import Zeuthen
+import pkgutil
+from importlib import import_module
+from typing import Any
 
-__all__ = ["PROTOCOLS", "Protocol", "State", "get_protocol", "protocol_names"]
+from sim.core.errors import Problem
+from sim.core.scenario import RULES, Rule, RuleContext
+from sim.protocols.base import REGISTRY, ConsentRound, Memory, Protocol, State, consent_round
 
-PROTOCOLS: dict[str, type[Protocol]] = {cls.name: cls for cls in (Mediated, Alternating, Zeuthen, Bdm, Compromise)}
+__all__ = [
+    "PROTOCOLS",
+    "ConsentRound",
+    "Memory",
+    "Protocol",
+    "State",
+    "consent_round",
+    "get_protocol",
+    "protocol_names",
+    "scenario_rules",
+]
+
+for _module in pkgutil.iter_modules(__path__):
+    import_module(f"{__name__}.{_module.name}")
+
+PROTOCOLS: dict[str, type[Protocol]] = {
+    cls.name: cls for cls in sorted(REGISTRY.values(), key=lambda cls: (cls.listing_order, cls.name))
+}
+"""The protocols by name, in listing order."""
 
 
 def protocol_names() -> list[str]:
@@ -23,10 +43,24 @@ def protocol_names() -> list[str]:
     return list(PROTOCOLS)
 
 
-def get_protocol(name: str) -> Protocol:
-    """A protocol instance by name.
+def get_protocol(name: str, **params: Any) -> Protocol:
+    """A protocol instance by name, with constructor ``params``.
 
     Raises:
         KeyError: If no protocol has that name.
     """
-    return PROTOCOLS[name]()
+    return PROTOCOLS[name](**params)
+
+
+def protocol_rule(ctx: RuleContext) -> list[Problem]:
+    """The scenario's default protocol is one of the registered protocols."""
+    protocol = ctx.header.get("protocol")
+    if isinstance(protocol, str) and protocol not in PROTOCOLS:
+        ctx.bad("scenario.protocol", f"must be one of {', '.join(PROTOCOLS)}; got {protocol!r}")
+    return ctx.take()
+
+
+def scenario_rules() -> tuple[Rule, ...]:
+    """The rules of the file format, the protocol name, and every protocol's own rules."""
+    own = tuple(cls.check for cls in PROTOCOLS.values() if cls.check.__func__ is not Protocol.check.__func__)
+    return (*RULES, protocol_rule, *own)

@@ -52,23 +52,26 @@ References:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 from scipy.optimize import brentq
 
 from sim.benchmarks.solutions import BargainingProblem
-from sim.core.acceptance import after_ratification, agreement_at_table, answers, table_view
+from sim.core.acceptance import table_view
+from sim.core.errors import Problem
 from sim.core.params import KernelParams
+from sim.core.scenario import RuleContext
 from sim.core.streams import RunStreams
 from sim.core.utility import issue_values, safe_divide, snap_to_grid, snap_toward
-from sim.protocols.base import Protocol, State
+from sim.protocols.base import Memory, Protocol, State, consent_round
 from sim.protocols.strategies import STRATEGIES, TIME_BETA, time_dependent_target, tit_for_tat_target
 
-__all__ = ["Alternating", "concede_along", "reference_points", "rubinstein_offers"]
+__all__ = ["Alternating", "AlternatingMemory", "concede_along", "reference_points", "rubinstein_offers"]
 
 _EQ = STRATEGIES.index("equilibrium")
 _TFT = STRATEGIES.index("tit_for_tat")
 _BETA = np.array([TIME_BETA.get(name, 1.0) for name in STRATEGIES])
-_ACCEPT_TOL = 1e-9
 
 
 def reference_points(params: KernelParams) -> np.ndarray:
@@ -88,12 +91,17 @@ def reference_points(params: KernelParams) -> np.ndarray:
 
 
 def concede_along(
-    ideal: np.ndarray, reference: np.ndarray, weight: np.ndarray, curvature: np.ndarray, target: np.ndarray
+    ideal: np.ndarray,
+    reference: np.ndarray,
+    weight: np.ndarray,
+    curvature: np.ndarray,
+    target: np.ndarray,
+    steps: int = 50,
 ) -> np.ndarray:
     """The point ``p + lam (r - p)`` where the party's utility equals ``target``.
 
     Utility falls monotonically along the segment, so bisection on lam in
-    [0, 1] finds it (to 2**-50); lam = 1 when even r beats the target.
+    [0, 1] finds it (to 2**-steps); lam = 1 when even r beats the target.
 
     Args:
         ideal: The party's ideal, ``(B, I)``.
@@ -101,6 +109,7 @@ def concede_along(
         weight: Its normalised salience, ``(B, I)``.
         curvature: Its exponents, ``(B, I)``.
         target: Target utilities, ``(B,)``.
+        steps: Bisection steps.
 
     Returns:
         Offers, ``(B, I)``.
@@ -113,7 +122,7 @@ def concede_along(
     low = np.zeros(len(target))
     high = np.ones(len(target))
     at_reference = utility(high) >= target
-    for _ in range(50):
+    for _ in range(steps):
         mid = 0.5 * (low + high)
         above = utility(mid) >= target
         low = np.where(above, mid, low)
@@ -169,12 +178,51 @@ def rubinstein_offers(
     return text_at(a), text_at(b)
 
 
+@dataclass(frozen=True)
+class AlternatingMemory(Memory):
+    """What each party carries between rounds of alternating offers.
+
+    Attributes:
+        reference: Each party's reference point (others' weighted ideal), ``(B, P, I)``.
+        eq_offer: Stationary equilibrium offers (NaN where none), ``(B, P, I)``.
+        first_seen: Utility of the first offer each party received, ``(B, P)`` (NaN before any).
+        last_seen: Utility of the latest offer each party received, ``(B, P)``.
+    """
+
+    reference: np.ndarray
+    eq_offer: np.ndarray
+    first_seen: np.ndarray
+    last_seen: np.ndarray
+
+
 class Alternating(Protocol):
-    """Stacked alternating offers with a strategy per party."""
+    """Stacked alternating offers with a strategy per party.
+
+    Args:
+        bisection_steps: Halvings of the concession interval when an offer is
+            sought on the segment to the reference point (2**-steps accuracy).
+        accept_tolerance: Slack on a responder's threshold (float noise).
+    """
 
     name = "alternating"
     summary = "stacked alternating offers; per-party strategies (time-based, tit-for-tat, equilibrium)"
     reference = "Rubinstein (1982); Binmore, Rubinstein & Wolinsky (1986); Faratin et al. (1998)"
+    listing_order = 1
+
+    def __init__(self, bisection_steps: int = 50, accept_tolerance: float = 1e-9) -> None:
+        self.bisection_steps = bisection_steps
+        self.accept_tolerance = accept_tolerance
+
+    @classmethod
+    def check(cls, ctx: RuleContext) -> list[Problem]:
+        """The equilibrium strategy needs exactly two parties."""
+        for pid, party in ctx.parties.items():
+            if party.get("strategy") == "equilibrium" and len(ctx.data.get("parties", {})) != 2:
+                ctx.bad(
+                    f"parties.{pid}.strategy",
+                    f"equilibrium needs exactly two parties; got {len(ctx.data.get('parties', {}))}",
+                )
+        return ctx.take()
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: everyone at its ideal; equilibrium offers solved per row."""
@@ -188,14 +236,13 @@ class Alternating(Protocol):
                 found = rubinstein_offers(problem, params.patience[row], params.walkaway[row])
                 if found is not None:
                     eq_offer[row, 0], eq_offer[row, 1] = found
-        return State.initial(
-            params,
-            params.ideal[:, 0, :].copy(),
+        memory = AlternatingMemory(
             reference=reference_points(params),
             eq_offer=eq_offer,
             first_seen=np.full((b, p), np.nan),
             last_seen=np.full((b, p), np.nan),
         )
+        return State.initial(params, params.ideal[:, 0, :].copy(), memory)
 
     def _targets(self, params: KernelParams, walk: np.ndarray, t: int, first: np.ndarray, last: np.ndarray):
         beta = _BETA[params.strategy]
@@ -208,52 +255,52 @@ class Alternating(Protocol):
         active = self.active(params, state)
         t = state.t + 1
         q = (t - 1) % params.n_parties
-        view = table_view(params, state.extra, t)
-        first, last = state.extra["first_seen"], state.extra["last_seen"]
-        target = self._targets(params, view.walkaway, t, first, last)
-        eq_offer = state.extra["eq_offer"]
+        memory: AlternatingMemory = state.memory
+        view = table_view(params, state.learned, t)
+        target = self._targets(params, view.walkaway, t, memory.first_seen, memory.last_seen)
+        eq_offer = memory.eq_offer
         plays_eq = (params.strategy[:, q] == _EQ) & ~np.isnan(eq_offer[:, q, 0])
         offer = concede_along(
             params.ideal[:, q],
-            state.extra["reference"][:, q],
+            memory.reference[:, q],
             params.weight[:, q],
             params.curvature[:, q],
             target[:, q],
+            self.bisection_steps,
         )
         offer = snap_to_grid(np.clip(offer, view.low[:, q], view.high[:, q]), params.step)
         if plays_eq.any():  # the stationary offer, rounded onto the grid in the responder's favour
             responder_ideal = params.ideal[:, 1 - q] if params.n_parties == 2 else params.ideal[:, q]
             stationary = snap_toward(np.nan_to_num(eq_offer[:, q]), responder_ideal, params.step)
             offer = np.where(plays_eq[:, None], stationary, offer)
-        accepts, utility = answers(params, offer, view)
         responder = np.arange(params.n_parties) != q
-        first = np.where(responder & np.isnan(first), utility, first)
-        last = np.where(responder, utility, last)
-        walk_next = table_view(params, state.extra, t + 1).walkaway
-        wait_value = params.patience * self._targets(params, walk_next, t + 1, first, last)
-        own_eq = np.nan_to_num(utilities_of_own(params, eq_offer))
-        d = params.walkaway
-        eq_value = d + params.patience * (own_eq - d)
-        is_eq = (params.strategy == _EQ) & ~np.isnan(eq_offer[..., 0])
-        threshold = np.where(is_eq, eq_value, wait_value)
-        accepts &= ~responder | (utility >= threshold - _ACCEPT_TOL)
-        ratified, failed = agreement_at_table(params, offer, utility, accepts, active, streams, t)
+        seen: dict[str, np.ndarray] = {}
+
+        def worth_taking(utility: np.ndarray) -> np.ndarray:
+            """A responder takes an offer worth what it would ask next round, discounted."""
+            first = np.where(responder & np.isnan(memory.first_seen), utility, memory.first_seen)
+            last = np.where(responder, utility, memory.last_seen)
+            seen.update(first_seen=first, last_seen=last)
+            walk_next = table_view(params, state.learned, t + 1).walkaway
+            wait_value = params.patience * self._targets(params, walk_next, t + 1, first, last)
+            own_eq = np.nan_to_num(utilities_of_own(params, eq_offer))
+            d = params.walkaway
+            eq_value = d + params.patience * (own_eq - d)
+            is_eq = (params.strategy == _EQ) & ~np.isnan(eq_offer[..., 0])
+            threshold = np.where(is_eq, eq_value, wait_value)
+            return ~responder | (utility >= threshold - self.accept_tolerance)
+
+        consent = consent_round(params, state, offer, view, active, streams, also=worth_taking)
         demands = state.demands.copy()
         demands[:, q] = offer
         return state.advance(
             params,
             active,
-            ratified,
-            ended=failed.any(axis=-1) & params.ratification_end,
+            consent=consent,
             text=offer,
             demands=demands,
-            utility=utility,
-            walkaway=view.walkaway,
             aspiration=target,
-            accepts=accepts,
-            first_seen=first,
-            last_seen=last,
-            **after_ratification(params, state.extra, failed),
+            memory=replace(memory, **seen),
         )
 
 

@@ -45,16 +45,19 @@ References:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.core.acceptance import answers, table_view
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
 from sim.core.utility import safe_divide, snap_to_grid
-from sim.protocols.base import Protocol, State
+from sim.protocols.base import Memory, Protocol, State
 
 __all__ = [
     "Bdm",
+    "BdmMemory",
     "bdm_expected_utility",
     "bdm_moves",
     "bdm_risk_exponents",
@@ -140,6 +143,13 @@ def bdm_forecast(x: np.ndarray, power: np.ndarray) -> np.ndarray:
     return safe_divide((power * x).sum(axis=-1), power.sum(axis=-1), x.mean(axis=-1))
 
 
+@dataclass(frozen=True)
+class BdmMemory(Memory):
+    """The range of the initial positions per issue, ``Delta`` (fixed for the run), ``(B, I)``."""
+
+    delta: np.ndarray
+
+
 class Bdm(Protocol):
     """Bueno de Mesquita's expected-utility model, issue by issue."""
 
@@ -147,6 +157,7 @@ class Bdm(Protocol):
     summary = "Bueno de Mesquita's expected-utility forecast (Scholz et al. 2011 variant), issue by issue"
     forecast = True
     reference = "Bueno de Mesquita (1994); Scholz, Calbert & Smith (2011)"
+    listing_order = 3
 
     @staticmethod
     def _issue_arrays(params: KernelParams, demands: np.ndarray):
@@ -159,21 +170,21 @@ class Bdm(Protocol):
         """Round 0: positions at the ideals; the forecast is their weighted mean."""
         x, sal, power = self._issue_arrays(params, params.ideal)
         delta = x.max(axis=-1) - x.min(axis=-1)
-        return State.initial(params, snap_to_grid(bdm_forecast(x, power), params.step), delta=delta)
+        return State.initial(params, snap_to_grid(bdm_forecast(x, power), params.step), BdmMemory(delta))
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One round of simultaneous moves on every issue."""
         active = self.active(params, state)
         t = state.t + 1
         x, sal, power = self._issue_arrays(params, state.demands)
-        delta = state.extra["delta"]
+        delta = state.memory.delta
         moving = delta > 0
         safe = np.where(moving, delta, 1.0)
         new_x = np.where(moving[..., None], bdm_moves(x, power, sal, safe), x)
         forecast = snap_to_grid(bdm_forecast(new_x, power), params.step)
         demands = np.swapaxes(new_x, -1, -2)
         settled = np.all(np.abs(new_x - x) <= 1e-12, axis=(-2, -1))
-        view = table_view(params, state.extra, t)
+        view = table_view(params, state.learned, t)
         accepts, utility = answers(params, forecast, view)
         return state.advance(
             params,

@@ -41,6 +41,7 @@ class Compromise(Protocol):
     summary = "one-shot compromise model: the capability x salience weighted mean of the ideals"
     forecast = True
     reference = "Achen (2006) in Thomson et al., The European Union Decides"
+    listing_order = 4
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: everyone at its ideal, the compromise on the table."""
@@ -50,7 +51,7 @@ class Compromise(Protocol):
         """Round 1: the compromise is the deal."""
         active = self.active(params, state)
         text = snap_to_grid(compromise_text(params), params.step)
-        view = table_view(params, state.extra, state.t + 1)
+        view = table_view(params, state.learned, state.t + 1)
         accepts, utility = answers(params, text, view)
         return state.advance(
             params,

@@ -35,16 +35,19 @@ References:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
-from sim.core.acceptance import after_ratification, agreement_at_table, answers, table_view
+from sim.core.acceptance import table_view
 from sim.core.params import KernelParams
 from sim.core.streams import NOISE, RunStreams
 from sim.core.utility import max_over_parties, min_over_parties, safe_divide, snap_to_grid, sum_over_parties
-from sim.protocols.base import Protocol, State
+from sim.protocols.base import Memory, Protocol, State, consent_round
 
 __all__ = [
     "Mediated",
+    "MediatorMemory",
     "aspiration_at",
     "demands_toward_ideal",
     "opening_text",
@@ -154,6 +157,21 @@ def within_common_red_lines(draft: np.ndarray, red_low: np.ndarray, red_high: np
     return np.where(low <= high, np.clip(draft, low, high), draft)
 
 
+@dataclass(frozen=True)
+class MediatorMemory(Memory):
+    """The mediator's working draft and the pulls it weighs (fixed for the run).
+
+    Attributes:
+        draft: The draft before snapping to the grid, ``(B, I)``.
+        force: ``c_a s_ai`` on the issues each party signs for, ``(B, P, I)``.
+        weights: Pull weights ``mu``, ``(B, P, I)``.
+    """
+
+    draft: np.ndarray
+    force: np.ndarray
+    weights: np.ndarray
+
+
 class Mediated(Protocol):
     """Single negotiating text revised by a (possibly biased) mediator."""
 
@@ -161,6 +179,7 @@ class Mediated(Protocol):
     summary = "single negotiating text: a mediator revises one draft until all accept"
     reference = "Raiffa (1982) The Art and Science of Negotiation, ch. 14; Fisher & Ury (1981)"
     uses_randomness = True
+    listing_order = 0
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: the opening draft and every party at its ideal."""
@@ -168,23 +187,24 @@ class Mediated(Protocol):
         draft = within_common_red_lines(opening_text(params), low, high)
         force = params.capability[..., None] * params.salience * params.consent
         weights = pull_weights(params.bias, params.capability, params.salience * params.consent)
-        return State.initial(params, snap_to_grid(draft, params.step), draft=draft, force=force, weights=weights)
+        return State.initial(params, snap_to_grid(draft, params.step), MediatorMemory(draft, force, weights))
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One shuttle round: answers, ratification, demands, and the revised draft."""
         active = self.active(params, state)
         t = state.t + 1
-        view = table_view(params, state.extra, t)
-        draft = within_common_red_lines(state.extra["draft"], view.low, view.high)
+        memory: MediatorMemory = state.memory
+        view = table_view(params, state.learned, t)
+        draft = within_common_red_lines(memory.draft, view.low, view.high)
         text = snap_to_grid(draft, params.step)
         aspiration = aspiration_at(view.walkaway, params.patience, t)
-        accepts, utility = answers(params, text, view)
-        demands = demands_toward_ideal(text, utility, aspiration, params.ideal, view.low, view.high)
-        objecting = ~accepts
-        force, weights = state.extra["force"], state.extra["weights"]  # fixed for the run
+        consent = consent_round(params, state, text, view, active, streams)
+        demands = demands_toward_ideal(text, consent.utility, aspiration, params.ideal, view.low, view.high)
+        objecting = ~consent.accepts
+        force, weights = memory.force, memory.weights
         for c in np.flatnonzero(t >= params.coalition_from):
             demands, objecting = joint_position(params.coalitions[c], force, demands, objecting)
-        ratified, failed = agreement_at_table(params, text, utility, accepts, active, streams, t)
+        ratified, failed = consent.agreed, consent.failed
         new_draft = revise_text(draft, demands, objecting | failed, weights)
         for c in np.flatnonzero(params.coalition_counter & (params.coalition_from == t)):
             new_draft = counter_text(params.coalitions[c], force, params.ideal, weights, new_draft)
@@ -192,21 +212,15 @@ class Mediated(Protocol):
         if noisy.any():
             eps = streams.normal((params.n_issues,), rows=noisy, t=t, purpose=NOISE)
             new_draft = np.clip(new_draft + params.noise[:, None] * eps, 0.0, 1.0)
-        learned = after_ratification(params, state.extra, failed)
         # the next round clips the draft into the red lines in force then (see the top of step)
         return state.advance(
             params,
             active,
-            ratified,
-            ended=failed.any(axis=-1) & params.ratification_end,
+            consent=consent,
             text=text,
             demands=demands,
-            utility=utility,
-            walkaway=view.walkaway,
             aspiration=aspiration,
-            accepts=accepts,
-            draft=new_draft,
-            **learned,
+            memory=replace(memory, draft=new_draft),
         )
 
 

@@ -33,7 +33,7 @@ References:
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,9 +42,9 @@ from sim.core.acceptance import answers, net_utilities, table_view
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
 from sim.core.utility import safe_divide, snap_to_grid, utilities
-from sim.protocols.base import Protocol, State
+from sim.protocols.base import Memory, Protocol, State
 
-__all__ = ["FRONTIER_POINTS", "GRID_LIMIT", "Zeuthen", "candidate_offers", "zeuthen_risk"]
+__all__ = ["FRONTIER_POINTS", "GRID_LIMIT", "Zeuthen", "ZeuthenMemory", "candidate_offers", "zeuthen_risk"]
 
 GRID_LIMIT = 200_000
 FRONTIER_POINTS = 401
@@ -55,8 +55,8 @@ def zeuthen_risk(own: np.ndarray, other: np.ndarray, disagreement: np.ndarray) -
     return safe_divide(own - other, own - disagreement)
 
 
-def _grid_texts(params: KernelParams, problem: BargainingProblem) -> np.ndarray | None:
-    """All grid texts inside the red-line box, or None if not all-grid or too many."""
+def _grid_texts(params: KernelParams, problem: BargainingProblem, limit: int = GRID_LIMIT) -> np.ndarray | None:
+    """All grid texts inside the red-line box, or None if not all-grid or more than ``limit``."""
     if not np.all(params.step > 0):
         return None
     low, high = problem.box
@@ -65,16 +65,24 @@ def _grid_texts(params: KernelParams, problem: BargainingProblem) -> np.ndarray 
         k_lo = int(np.ceil(low[i] / step - 1e-9))
         k_hi = int(np.floor(high[i] / step + 1e-9))
         axes.append(np.arange(k_lo, k_hi + 1) * step)
-    if np.prod([len(a) for a in axes], dtype=float) > GRID_LIMIT:
+    if np.prod([len(a) for a in axes], dtype=float) > limit:
         return None
     return np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, len(axes))
 
 
-def candidate_offers(params: KernelParams, row: int) -> np.ndarray:
+def candidate_offers(
+    params: KernelParams, row: int, grid_limit: int = GRID_LIMIT, frontier_points: int = FRONTIER_POINTS
+) -> np.ndarray:
     """The ordered offers the two main parties may state (normalised texts).
 
     Pareto-optimal for the two parties, giving both at least their walk-away
     value, sorted by the first main party's utility (ascending).
+
+    Args:
+        params: Parameters.
+        row: The row.
+        grid_limit: Enumerate the grid when it has at most this many texts.
+        frontier_points: Samples of the continuous frontier otherwise.
 
     Returns:
         ``(M, I)``; empty when the bargaining set is empty.
@@ -82,9 +90,9 @@ def candidate_offers(params: KernelParams, row: int) -> np.ndarray:
     a, b = params.main
     problem = BargainingProblem.from_params(params, row)
     pair = problem.subset([a, b])
-    texts = _grid_texts(params, problem)
+    texts = _grid_texts(params, problem, grid_limit)
     if texts is None:
-        _, texts = problem.frontier(a, b, FRONTIER_POINTS)
+        _, texts = problem.frontier(a, b, frontier_points)
     if len(texts) == 0:
         return np.zeros((0, params.n_issues))
     texts = snap_to_grid(texts, params.step)
@@ -104,16 +112,44 @@ def candidate_offers(params: KernelParams, row: int) -> np.ndarray:
     return texts[keep]
 
 
+@dataclass(frozen=True)
+class ZeuthenMemory(Memory):
+    """The candidate offers of each row and where each main party stands.
+
+    Attributes:
+        candidates: Offers sorted by the first main party's utility, NaN-padded, ``(B, M, I)``.
+        cand_utility: Every party's utility of each candidate, ``(B, M, P)``.
+        count: Candidates per row, ``(B,)``.
+        offer_index: The two main parties' current offers (candidate indices), ``(B, 2)``.
+    """
+
+    candidates: np.ndarray
+    cand_utility: np.ndarray
+    count: np.ndarray
+    offer_index: np.ndarray
+
+
 class Zeuthen(Protocol):
-    """Monotonic concession between the two main parties, Zeuthen's risk rule."""
+    """Monotonic concession between the two main parties, Zeuthen's risk rule.
+
+    Args:
+        grid_limit: Enumerate an all-grid issue space when it has at most this
+            many texts (the exact discrete Pareto set).
+        frontier_points: Samples of the continuous Pareto frontier otherwise.
+    """
 
     name = "zeuthen"
     summary = "monotonic concession between the two main parties; the less risk-willing concedes"
     reference = "Zeuthen (1930); Harsanyi (1956); Rosenschein & Zlotkin (1994)"
+    listing_order = 2
+
+    def __init__(self, grid_limit: int = GRID_LIMIT, frontier_points: int = FRONTIER_POINTS) -> None:
+        self.grid_limit = grid_limit
+        self.frontier_points = frontier_points
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: the candidate offers per row; each main party states its best."""
-        rows = [candidate_offers(params, r) for r in range(params.batch)]
+        rows = [candidate_offers(params, r, self.grid_limit, self.frontier_points) for r in range(params.batch)]
         m = max(1, max(len(c) for c in rows))
         cand = np.full((params.batch, m, params.n_issues), np.nan)
         count = np.zeros(params.batch, dtype=np.int64)
@@ -123,9 +159,7 @@ class Zeuthen(Protocol):
         a, b = params.main
         u = utilities(np.nan_to_num(cand), params.ideal[:, None], params.weight[:, None], params.curvature[:, None])
         index = np.stack([np.maximum(count - 1, 0), np.zeros_like(count)], axis=1)  # a's best, b's best
-        state = State.initial(
-            params, params.ideal[:, a].copy(), candidates=cand, cand_utility=u, count=count, offer_index=index
-        )
+        state = State.initial(params, params.ideal[:, a].copy(), ZeuthenMemory(cand, u, count, index))
         demands = state.demands.copy()
         has = count > 0
         rows_ = np.arange(params.batch)
@@ -139,9 +173,10 @@ class Zeuthen(Protocol):
         t = state.t + 1
         a, b = params.main
         rows = np.arange(params.batch)
-        cu = state.extra["cand_utility"]  # (B, M, P)
-        count = state.extra["count"]
-        ka, kb = state.extra["offer_index"][:, 0].copy(), state.extra["offer_index"][:, 1].copy()
+        memory: ZeuthenMemory = state.memory
+        cu = memory.cand_utility  # (B, M, P)
+        count = memory.count
+        ka, kb = memory.offer_index[:, 0].copy(), memory.offer_index[:, 1].copy()
         d = params.walkaway[:, [a, b]]
         empty = count == 0
         ua = cu[rows, :, a]  # (B, M)
@@ -174,7 +209,7 @@ class Zeuthen(Protocol):
         )
         new_ka = np.where(agreed, deal_k, new_ka)
         new_kb = np.where(agreed, deal_k, new_kb)
-        cand = np.nan_to_num(state.extra["candidates"])
+        cand = np.nan_to_num(memory.candidates)
         lead = np.where(nash[rows, new_ka] >= nash[rows, new_kb], new_ka, new_kb)
         text = np.where(empty[:, None], state.text, cand[rows, lead])
         demands = state.demands.copy()
@@ -186,7 +221,7 @@ class Zeuthen(Protocol):
         accepts[:, b] = agreed | (~empty & (ub[rows, new_ka] >= ub[rows, new_kb]))
         others = [p for p in range(params.n_parties) if p not in (a, b)]
         if others:  # bilateral: the others do not bargain, but say whether they would sign
-            would_sign, _ = answers(params, text, table_view(params, state.extra, t))
+            would_sign, _ = answers(params, text, table_view(params, state.learned, t))
             accepts[:, others] = would_sign[:, others]
         # rows with no bargaining set end at once without a deal
         no_set = active & empty
@@ -200,7 +235,7 @@ class Zeuthen(Protocol):
             walkaway=params.walkaway_at(t),
             aspiration=state.aspiration,
             accepts=accepts,
-            offer_index=np.stack([new_ka, new_kb], axis=1),
+            memory=replace(memory, offer_index=np.stack([new_ka, new_kb], axis=1)),
         )
         if no_set.any():
             state = replace(state, done=state.done | no_set, round=np.where(no_set, t, state.round))

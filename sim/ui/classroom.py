@@ -42,9 +42,10 @@ import tomli_w
 
 from sim.benchmarks.solutions import Solutions, pareto_frontier, solve
 from sim.core.errors import UserError
-from sim.core.scenario import Scenario, load_scenario
+from sim.core.scenario import Scenario
 from sim.engine.model import NegotiationModel
 from sim.engine.outcome import History, Outcome
+from sim.engine.scenarios import load_scenario
 from sim.protocols import protocol_names
 
 __all__ = [

@@ -1,0 +1,358 @@
+"""Rules that span fields of a scenario file, one small function each.
+
+A rule reads the raw tables (so that every problem of a file shows at once,
+even when single fields are wrong too) through a :class:`RuleContext` and
+returns the problems it finds, one line each. :data:`RULES` lists the rules
+of the file format; the protocols add their own (see
+:func:`sim.protocols.scenario_rules`), so this package does not know the
+protocol list.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sim.core.errors import Problem
+from sim.core.scenario.fields import IDENTIFIER, NAME
+from sim.core.scenario.messages import OPENING_RULES
+from sim.core.schema import strategy_names
+
+__all__ = [
+    "RULES",
+    "Rule",
+    "RuleContext",
+    "check_rules",
+    "coalition_rules",
+    "guarantor_rules",
+    "header_rules",
+    "issue_rules",
+    "opening_rules",
+    "path_rules",
+    "preference_rules",
+    "ratification_rules",
+    "red_line_rules",
+    "strategy_rules",
+    "table_rules",
+]
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float (booleans are not numbers)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _table(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class RuleContext:
+    """The raw tables of one file and helpers that phrase the usual problems.
+
+    Attributes:
+        data: The file's tables (ranges already resolved to their points).
+        source: The file name used in messages.
+    """
+
+    data: Mapping[str, Any]
+    source: str
+    found: list[Problem] = field(default_factory=list)
+
+    @property
+    def issues(self) -> dict:
+        """``[issues.*]`` tables (empty when missing or not a table)."""
+        return _table(self.data.get("issues"))
+
+    @property
+    def parties(self) -> dict:
+        """``[parties.*]`` tables that are tables."""
+        return {pid: p for pid, p in _table(self.data.get("parties")).items() if isinstance(p, dict)}
+
+    @property
+    def header(self) -> dict:
+        """The ``[scenario]`` table."""
+        return _table(self.data.get("scenario"))
+
+    @cached_property
+    def bounds(self) -> dict[str, tuple[float, float]]:
+        """``(min, max)`` of every issue whose min and max are numbers with min < max."""
+        out = {}
+        for iid, issue in self.issues.items():
+            lo, hi = (issue.get("min"), issue.get("max")) if isinstance(issue, dict) else (None, None)
+            if is_number(lo) and is_number(hi) and lo < hi:
+                out[iid] = (lo, hi)
+        return out
+
+    def bad(self, path: str, message: str) -> None:
+        """Record a problem with the field at ``path``."""
+        self.found.append(Problem(self.source, path, message))
+
+    def take(self) -> list[Problem]:
+        """The problems recorded so far (and forget them)."""
+        found, self.found = self.found, []
+        return found
+
+    def known_issue(self, path: str, iid: str) -> bool:
+        """Whether ``iid`` names an issue; records a problem when not."""
+        if iid not in self.issues:
+            self.bad(path, f"unknown issue {iid!r}; issues: {', '.join(self.issues) or 'none'}")
+            return False
+        return True
+
+    def in_bounds(self, path: str, iid: str, value: Any) -> None:
+        """A position on issue ``iid``: a known issue, inside its min..max."""
+        if not self.known_issue(path, iid):
+            return
+        if iid in self.bounds and is_number(value) and not self.bounds[iid][0] <= value <= self.bounds[iid][1]:
+            lo, hi = self.bounds[iid]
+            self.bad(path, f"must be in [{lo}, {hi}] (the issue's min..max); got {value}")
+
+    def bounds_table(self, path: str, iid: str, line: Any) -> bool:
+        """A ``{min, max}`` table on an issue: known issue, inside its range, min <= max."""
+        if iid not in self.issues:
+            self.bad(path, f"unknown issue {iid!r}; issues: {', '.join(self.issues)}")
+            return False
+        if not isinstance(line, dict):
+            return False
+        lo, hi = line.get("min"), line.get("max")
+        for key, value in (("min", lo), ("max", hi)):
+            if is_number(value):
+                self.in_bounds(f"{path}.{key}", iid, value)
+        if is_number(lo) and is_number(hi) and lo > hi:
+            self.bad(path, f"min must be <= max; got min {lo} > max {hi}")
+        return True
+
+    def round_path(self, where: str, path: Any, low: float, high: float, what: str) -> None:
+        """A ``[[round, value], ...]`` path: increasing rounds from 0, values in ``[low, high]``."""
+        if not isinstance(path, list):
+            return
+        last = -1.0
+        for k, point in enumerate(path):
+            if not (isinstance(point, list) and len(point) == 2 and all(is_number(v) for v in point)):
+                self.bad(f"{where}[{k}]", "each point must be [round, value]")
+                return
+            if point[0] < 0 or point[0] <= last:
+                self.bad(f"{where}[{k}]", f"rounds must be >= 0 and increasing; got {point[0]} after {last:g}")
+                return
+            last = point[0]
+            if not low <= point[1] <= high:
+                self.bad(f"{where}[{k}]", f"{what} must be in [{low:g}, {high:g}]; got {point[1]}")
+        if not path:
+            self.bad(where, "needs at least one [round, value] point")
+
+
+Rule = Callable[[RuleContext], list[Problem]]
+"""A rule: the problems it finds in one file."""
+
+
+def table_rules(ctx: RuleContext) -> list[Problem]:
+    """At least one issue and two parties, with identifiers as ids."""
+    if isinstance(ctx.data.get("issues"), dict) and not ctx.issues:
+        ctx.bad("issues", "needs at least one issue")
+    raw_parties = ctx.data.get("parties")
+    if isinstance(raw_parties, dict) and len(raw_parties) < 2:
+        ctx.bad("parties", f"needs at least two parties; got {len(raw_parties)}")
+    for iid in ctx.issues:
+        if not IDENTIFIER.match(iid):
+            ctx.bad(f"issues.{iid}", "issue id must be an identifier (letters, digits, _)")
+    for pid in _table(raw_parties):
+        if not IDENTIFIER.match(pid):
+            ctx.bad(f"parties.{pid}", "party id must be an identifier (letters, digits, _)")
+    return ctx.take()
+
+
+def issue_rules(ctx: RuleContext) -> list[Problem]:
+    """Each issue: min < max, a grid step no wider than the scale, levels inside it."""
+    for iid, issue in ctx.issues.items():
+        if not isinstance(issue, dict):
+            continue
+        lo, hi = issue.get("min"), issue.get("max")
+        if is_number(lo) and is_number(hi) and lo >= hi:
+            ctx.bad(f"issues.{iid}.max", f"must be greater than min ({lo}); got {hi}")
+        step = issue.get("step")
+        if iid in ctx.bounds and is_number(step) and step > hi - lo:
+            ctx.bad(f"issues.{iid}.step", f"must be in (0, {hi - lo}] (max - min); got {step}")
+        for key in _table(issue.get("levels")):
+            try:
+                level = float(key)
+            except ValueError:
+                ctx.bad(f"issues.{iid}.levels.{key}", "level keys must be numbers written as text")
+                continue
+            if iid in ctx.bounds and not ctx.bounds[iid][0] <= level <= ctx.bounds[iid][1]:
+                ctx.bad(f"issues.{iid}.levels.{key}", f"level must lie in [{ctx.bounds[iid][0]}, {ctx.bounds[iid][1]}]")
+    return ctx.take()
+
+
+def preference_rules(ctx: RuleContext) -> list[Problem]:
+    """Ideals and saliences for every issue (ideals inside it), some salience > 0, curvature on known issues."""
+    for pid, party in ctx.parties.items():
+        for key in ("ideal", "salience"):
+            table = party.get(key)
+            if not isinstance(table, dict):
+                continue
+            for iid in ctx.issues:
+                if iid not in table:
+                    ctx.bad(f"parties.{pid}.{key}.{iid}", f"missing; every party needs a {key} for every issue")
+            for iid, value in table.items():
+                if key == "ideal":
+                    ctx.in_bounds(f"parties.{pid}.ideal.{iid}", iid, value)
+                elif iid not in ctx.issues:
+                    ctx.bad(f"parties.{pid}.salience.{iid}", f"unknown issue {iid!r}; issues: {', '.join(ctx.issues)}")
+            if key == "salience" and table and all(is_number(v) and v == 0 for v in table.values()):
+                ctx.bad(f"parties.{pid}.salience", "at least one salience must be > 0")
+        for iid in _table(party.get("curvature")):
+            if iid not in ctx.issues:
+                ctx.bad(f"parties.{pid}.curvature.{iid}", f"unknown issue {iid!r}; issues: {', '.join(ctx.issues)}")
+    return ctx.take()
+
+
+def red_line_rules(ctx: RuleContext) -> list[Problem]:
+    """Red lines on known issues, inside them, min <= max, and never excluding the party's own ideal."""
+    for pid, party in ctx.parties.items():
+        ideal = _table(party.get("ideal"))
+        for iid, line in _table(party.get("red_lines")).items():
+            if not ctx.bounds_table(f"parties.{pid}.red_lines.{iid}", iid, line):
+                continue
+            lo, hi, x = line.get("min"), line.get("max"), ideal.get(iid)
+            if is_number(x) and ((is_number(lo) and x < lo) or (is_number(hi) and x > hi)):
+                ctx.bad(f"parties.{pid}.ideal.{iid}", f"lies outside the party's own red line on {iid}")
+    return ctx.take()
+
+
+def strategy_rules(ctx: RuleContext) -> list[Problem]:
+    """A party's strategy is one of the known names."""
+    names = strategy_names()
+    for pid, party in ctx.parties.items():
+        strategy = party.get("strategy")
+        if isinstance(strategy, str) and strategy not in names:
+            ctx.bad(f"parties.{pid}.strategy", f"must be one of {', '.join(names)}; got {strategy!r}")
+    return ctx.take()
+
+
+def path_rules(ctx: RuleContext) -> list[Problem]:
+    """No-deal lines inside their issue; walk-away paths in [0, 1], never together with a drift."""
+    for iid, issue in ctx.issues.items():
+        if isinstance(issue, dict) and iid in ctx.bounds:
+            ctx.round_path(f"issues.{iid}.no_deal_path", issue.get("no_deal_path"), *ctx.bounds[iid], "the value")
+    for pid, party in ctx.parties.items():
+        ctx.round_path(f"parties.{pid}.walkaway_path", party.get("walkaway_path"), 0.0, 1.0, "walk-away values")
+        drift = party.get("walkaway_drift", 0)
+        if party.get("walkaway_path") is not None and is_number(drift) and drift != 0:
+            ctx.bad(f"parties.{pid}.walkaway_path", "give walkaway_drift or walkaway_path, not both")
+    return ctx.take()
+
+
+def guarantor_rules(ctx: RuleContext) -> list[Problem]:
+    """``must_agree_on`` names at least one known issue."""
+    for pid, party in ctx.parties.items():
+        agree = party.get("must_agree_on")
+        if not isinstance(agree, list):
+            continue
+        if not agree:
+            ctx.bad(f"parties.{pid}.must_agree_on", "must name at least one issue (omit it for every issue)")
+        for iid in agree:
+            if iid not in ctx.issues:
+                ctx.bad(f"parties.{pid}.must_agree_on", f"unknown issue {iid!r}; issues: {', '.join(ctx.issues)}")
+    return ctx.take()
+
+
+def ratification_rules(ctx: RuleContext) -> list[Problem]:
+    """A win-set says something (bounds, min_utility or logistic); its bounds are valid ranges of issues."""
+    for pid, party in ctx.parties.items():
+        rat = party.get("ratification")
+        if not isinstance(rat, dict):
+            continue
+        if not any(k in rat for k in ("bounds", "min_utility", "logistic")):
+            ctx.bad(f"parties.{pid}.ratification", "give bounds, min_utility and/or logistic")
+        for iid, line in _table(rat.get("bounds")).items():
+            ctx.bounds_table(f"parties.{pid}.ratification.bounds.{iid}", iid, line)
+    return ctx.take()
+
+
+def coalition_rules(ctx: RuleContext) -> list[Problem]:
+    """A coalition has two or more different known parties; a party joins one coalition."""
+    membership: dict[str, str] = {}
+    parties = _table(ctx.data.get("parties"))
+    for cid, coalition in _table(ctx.data.get("coalitions")).items():
+        if not isinstance(coalition, dict) or not isinstance(coalition.get("members"), list):
+            continue
+        members = coalition["members"]
+        where = f"coalitions.{cid}.members"
+        if len(members) < 2 or len(set(members)) != len(members):
+            ctx.bad(where, "must name at least two different parties")
+        for pid in members:
+            if pid not in parties:
+                ctx.bad(where, f"unknown party {pid!r}; parties: {', '.join(parties)}")
+            elif pid in membership:
+                ctx.bad(where, f"{pid} is already in coalition {membership[pid]}; a party joins one coalition")
+            else:
+                membership[pid] = cid
+    return ctx.take()
+
+
+def header_rules(ctx: RuleContext) -> list[Problem]:
+    """The name names a folder; known choices; the mediator, its bias and the main parties name parties."""
+    header, parties = ctx.header, _table(ctx.data.get("parties"))
+    name = header.get("name")
+    if isinstance(name, str) and not NAME.match(name):
+        ctx.bad("scenario.name", f"must be letters, digits, '-', '_' or '.' (it names a folder); got {name!r}")
+    failure = header.get("ratification_failure")
+    if isinstance(failure, str) and failure not in ("continue", "end"):
+        ctx.bad("scenario.ratification_failure", f"must be continue or end; got {failure!r}")
+    mediator = header.get("mediator")
+    if isinstance(mediator, str) and mediator not in parties:
+        ctx.bad("scenario.mediator", f"must be a party id ({', '.join(parties)}); got {mediator!r}")
+    for pid in _table(header.get("mediator_bias")):
+        if pid not in parties:
+            ctx.bad(f"scenario.mediator_bias.{pid}", f"unknown party; parties: {', '.join(parties)}")
+    main = header.get("main_parties")
+    if isinstance(main, list):
+        if len(main) != 2 or len(set(main)) != 2:
+            ctx.bad("scenario.main_parties", "must name two different parties")
+        for pid in main:
+            if pid not in parties:
+                ctx.bad("scenario.main_parties", f"must name parties ({', '.join(parties)}); got {pid!r}")
+    return ctx.take()
+
+
+def opening_rules(ctx: RuleContext) -> list[Problem]:
+    """The opening text: a known rule, or a value inside every issue."""
+    opening = ctx.header.get("opening")
+    if isinstance(opening, str) and opening not in OPENING_RULES:
+        ctx.bad(
+            "scenario.opening",
+            f"must be one of {', '.join(OPENING_RULES)} or a table {{issue = value}}; got {opening!r}",
+        )
+    elif isinstance(opening, dict):
+        for iid in ctx.issues:
+            if iid not in opening:
+                ctx.bad(f"scenario.opening.{iid}", "missing; an opening text needs every issue")
+        for iid, value in opening.items():
+            ctx.in_bounds(f"scenario.opening.{iid}", iid, value)
+    return ctx.take()
+
+
+RULES: tuple[Rule, ...] = (
+    table_rules,
+    issue_rules,
+    preference_rules,
+    red_line_rules,
+    strategy_rules,
+    path_rules,
+    guarantor_rules,
+    ratification_rules,
+    coalition_rules,
+    header_rules,
+    opening_rules,
+)
+"""The rules of the scenario file format, in the order their problems are listed."""
+
+
+def check_rules(data: Mapping[str, Any], source: str, rules: tuple[Rule, ...] = RULES) -> list[Problem]:
+    """Every problem the rules find in one file's tables."""
+    ctx = RuleContext(data, source)
+    return [problem for rule in rules for problem in rule(ctx)]
