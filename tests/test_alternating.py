@@ -16,8 +16,8 @@ import pytest
 from conftest import GENEVA, two_party_data
 
 from sim.benchmarks.solutions import BargainingProblem, Solutions
+from sim.core.compile import compile_params
 from sim.core.errors import UserError
-from sim.core.params import KernelParams
 from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.protocols.alternating import concede_along, reference_points, rubinstein_offers
@@ -97,14 +97,14 @@ def test_concede_along_hits_target_utility():
 
 def test_reference_is_weighted_mean_of_the_others():
     s = load_scenario(GENEVA)
-    p = KernelParams.from_scenario(s)
+    p = compile_params(s)
     ref = reference_points(p)[0]
-    force = p.capability[0][:, None] * p.salience[0]
+    force = p.capability[0][:, None] * p.prefs.salience[0]
     # Ukraine's reference on army_cap: the others' weighted mean ideal (inside the red-line box)
     k = s.issue_ids.index("army_cap")
     others = [0, 2, 3]
-    mean = (force[others, k] * p.ideal[0, others, k]).sum() / force[others, k].sum()
-    low = p.red_low[0, :, k].max()
+    mean = (force[others, k] * p.prefs.ideal[0, others, k]).sum() / force[others, k].sum()
+    low = p.red_lines.low[0, :, k].max()
     assert ref[1, k] == pytest.approx(max(mean, low))
 
 

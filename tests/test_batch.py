@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from conftest import GENEVA, four_party_data
 
+from sim.core.compile import compile_params
 from sim.core.errors import UserError
-from sim.core.params import KernelParams
-from sim.engine.batch import apply_values, parameter_slot, run_many
+from sim.core.slots import apply_values, parameter_slot
+from sim.engine.batch import run_many
 from sim.engine.model import NegotiationModel
 from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.protocols import protocol_names
@@ -104,17 +105,17 @@ def test_bad_parameters_named_clearly(path, values, fragment):
 
 def test_apply_values_maps_paths_to_kernel_units():
     s = load_scenario(GENEVA)
-    base = KernelParams.from_scenario(s, 2)
+    base = compile_params(s, 2)
     p = apply_values(
         base,
         s,
         {"parties.ukraine.ideal.army_cap": [525.0, 1000.0], "parties.russia.salience.nato": [0.0, 0.8]},
     )
     a, i = s.party_ids.index("ukraine"), s.issue_ids.index("army_cap")
-    assert p.ideal[:, a, i].tolist() == [0.5, 1.0]  # (525 - 50) / 950
+    assert p.prefs.ideal[:, a, i].tolist() == [0.5, 1.0]  # (525 - 50) / 950
     r = s.party_ids.index("russia")
-    np.testing.assert_allclose(p.weight[:, r].sum(axis=-1), 1.0)
-    assert parameter_slot(s, "scenario.mediator_bias.russia").field == "bias"
+    np.testing.assert_allclose(p.prefs.weight[:, r].sum(axis=-1), 1.0)
+    assert parameter_slot(s, "scenario.mediator_bias.russia").field == "mediation.bias"
 
 
 def test_any_scenario_number_can_vary():

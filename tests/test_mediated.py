@@ -8,7 +8,7 @@ from conftest import GENEVA, four_party_data, two_party_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.core.params import KernelParams
+from sim.core.compile import compile_params
 from sim.core.utility import utilities
 from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario, scenario_from_dict
@@ -73,9 +73,9 @@ def test_revision_is_convex_combination_weighted_by_bias_capability_salience():
 
 def test_opening_compromise_is_biased_weighted_mean():
     s = scenario_from_dict(four_party_data())
-    p = KernelParams.from_scenario(s)
-    w = (p.bias * p.capability)[0][:, None] * p.salience[0]
-    np.testing.assert_allclose(opening_text(p)[0], (w * p.ideal[0]).sum(0) / w.sum(0))
+    p = compile_params(s)
+    w = (p.mediation.bias * p.capability)[0][:, None] * p.prefs.salience[0]
+    np.testing.assert_allclose(opening_text(p)[0], (w * p.prefs.ideal[0]).sum(0) / w.sum(0))
 
 
 def test_symmetric_two_party_deal_is_the_midpoint():

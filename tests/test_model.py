@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import GENEVA, four_party_data
 
-from sim.core.params import KernelParams
+from sim.core.compile import compile_params
 from sim.core.streams import RunStreams
 from sim.engine.agents import PartyAgent
 from sim.engine.model import NegotiationModel
@@ -51,10 +51,10 @@ def _kernel_batch(scenario, params, seeds, name):
 def test_mesa_model_equals_batched_kernel_row_by_row(name):
     s = scenario_from_dict(four_party_data())  # has drafting noise, so seeds matter
     n = 12 if name != "zeuthen" else 4
-    params = KernelParams.from_scenario(s, n)
+    params = compile_params(s, n)
     rng = np.random.default_rng(5)
-    walk = params.walkaway + rng.uniform(-0.1, 0.1, params.walkaway.shape)
-    params = type(params)(**{**params.__dict__, "walkaway": walk})
+    walk = params.walkaways.start + rng.uniform(-0.1, 0.1, params.walkaways.start.shape)
+    params = params.with_arrays({"walkaways.start": walk})
     seeds = np.arange(100, 100 + n)
     batch = _kernel_batch(s, params, seeds, name)
     for row in range(n):

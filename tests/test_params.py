@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import two_party_data
 
-from sim.core.params import KernelParams
+from sim.core.compile import compile_params
 from sim.engine.runner import run
 from sim.engine.scenarios import scenario_from_dict
 
@@ -15,7 +15,7 @@ def test_walkaway_path_interpolates_and_holds_beyond_its_ends():
     data = two_party_data()
     data["parties"]["a"]["walkaway_path"] = [[5, 0.5], [15, 0.3]]
     del data["parties"]["a"]["walkaway_drift"]
-    p = KernelParams.from_scenario(scenario_from_dict(data))
+    p = compile_params(scenario_from_dict(data))
     a = [p.walkaway_at(t)[0, 0] for t in (0, 2, 5, 10, 15, 29, 100)]
     # before the first point: from the round-0 walk-away (0.2) to 0.5 at round 5
     np.testing.assert_allclose(a, [0.2, 0.2 + 0.3 * 2 / 5, 0.5, 0.4, 0.3, 0.3, 0.3])
@@ -27,7 +27,7 @@ def test_red_lines_soften_on_schedule():
     data = two_party_data()
     data["parties"]["a"]["red_lines"] = {"x": {"max": 40, "soften": 2.0, "cost": 0.1}}
     data["parties"]["b"]["red_lines"] = {"x": {"min": 70, "soften": 1.0}}
-    p = KernelParams.from_scenario(scenario_from_dict(data))
+    p = compile_params(scenario_from_dict(data))
     for t in (0, 5, 20):
         low, high = p.red_lines_at(t)
         assert high[0, 0, 0] * 100 == pytest.approx(min(40 + 2 * t, 100))
@@ -40,7 +40,7 @@ def test_no_deal_path_is_a_floor_under_every_text():
     data = two_party_data(opening={"x": 0})
     data["issues"]["x"]["no_deal_path"] = [[0, 0], [10, 30]]
     s = scenario_from_dict(data)
-    p = KernelParams.from_scenario(s)
+    p = compile_params(s)
     assert p.red_lines_at(5)[0][0, 0, 0] * 100 == pytest.approx(15)
     out = run(s)
     for t in range(out.history.rounds + 1):

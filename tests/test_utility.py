@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import four_party_data
 
-from sim.core.params import KernelParams
+from sim.core.compile import compile_params
 from sim.core.utility import issue_values, snap_to_grid, utilities, walkaway_at, within_red_lines
 from sim.engine.scenarios import scenario_from_dict
 
@@ -26,10 +26,10 @@ def test_concave_value():
 def test_utility_is_salience_weighted_sum_in_issue_units():
     data = four_party_data()
     s = scenario_from_dict(data)
-    params = KernelParams.from_scenario(s)
+    params = compile_params(s)
     deal = {"land": 0.4, "cap": 700.0, "bloc": 0.25}
     z = np.array([(deal[i.id] - i.min) / i.span for i in s.issues])
-    got = utilities(z, params.ideal[0], params.weight[0], params.curvature[0])
+    got = utilities(z, params.prefs.ideal[0], params.prefs.weight[0], params.prefs.curvature[0])
     for a, party in enumerate(s.parties):
         total = sum(party.salience.values())
         expected = sum(

@@ -16,7 +16,7 @@ import pytest
 from conftest import GENEVA, two_party_data
 
 from sim.benchmarks.solutions import BargainingProblem, Solutions
-from sim.core.params import KernelParams
+from sim.core.compile import compile_params
 from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.protocols.zeuthen import candidate_offers, zeuthen_risk
@@ -91,7 +91,7 @@ def test_offers_only_concede_monotonically():
 
 def test_candidates_are_pareto_ordered():
     s = load_scenario(GENEVA)
-    params = KernelParams.from_scenario(s)
+    params = compile_params(s)
     cand = candidate_offers(params, 0)
     problem = BargainingProblem.from_scenario(s)
     u = problem.utilities(cand)[:, list(params.main)]

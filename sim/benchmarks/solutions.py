@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
+from sim.core.compile import compile_params
 from sim.core.params import KernelParams
 from sim.core.scenario import Scenario
 from sim.core.threads import one_blas_thread
@@ -93,9 +94,9 @@ class BargainingProblem:
         """The problem of one row of kernel parameters (red lines and walk-away at round 0)."""
         low, high = params.red_lines_at(0)
         return cls(
-            params.ideal[row],
-            params.weight[row],
-            params.curvature[row],
+            params.prefs.ideal[row],
+            params.prefs.weight[row],
+            params.prefs.curvature[row],
             low[row],
             high[row],
             params.walkaway_at(0)[row],
@@ -104,7 +105,7 @@ class BargainingProblem:
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> BargainingProblem:
         """The problem of a scenario."""
-        return cls.from_params(KernelParams.from_scenario(scenario))
+        return cls.from_params(compile_params(scenario))
 
     def subset(self, parties: Sequence[int]) -> BargainingProblem:
         """The same issues and box, seen by some of the parties only."""

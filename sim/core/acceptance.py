@@ -88,8 +88,8 @@ class Learned:
         """Round 0: nothing learnt yet."""
         b, p = params.batch, params.n_parties
         return cls(
-            low=np.zeros(params.ideal.shape),
-            high=np.ones(params.ideal.shape),
+            low=np.zeros(params.prefs.ideal.shape),
+            high=np.ones(params.prefs.ideal.shape),
             walk=np.zeros((b, p)),
             failed=np.zeros((b, p), dtype=bool),
             failures=np.zeros((b, p), dtype=np.int64),
@@ -122,7 +122,7 @@ def answers(params: KernelParams, text: np.ndarray, view: TableView) -> tuple[np
         ``(accepts (B, P), utility (B, P))``.
     """
     utility = net_utilities(params, text)
-    consent = params.consent
+    consent = params.prefs.consent
     if params.full_consent:
         judged = utility
         inside = within_red_lines(text, view.low, view.high)
@@ -157,13 +157,18 @@ def ratify(
     Returns:
         Failures, ``(B, P)``; all False for rows not in ``candidates``.
     """
-    fails = ~within_red_lines(text, params.rat_low, params.rat_high)
-    fails |= ~np.isnan(params.rat_min) & (utility < np.nan_to_num(params.rat_min))
-    logistic = ~np.isnan(params.rat_mid)
+    fails = ~within_red_lines(text, params.ratification.low, params.ratification.high)
+    fails |= ~np.isnan(params.ratification.min_utility) & (utility < np.nan_to_num(params.ratification.min_utility))
+    logistic = ~np.isnan(params.ratification.midpoint)
     draw_rows = candidates & logistic.any(axis=-1)
     if draw_rows.any():
         draws = streams.uniform((params.n_parties,), rows=draw_rows, t=t, purpose=RATIFICATION)
-        chance = 1.0 / (1.0 + np.exp(-np.nan_to_num(params.rat_steep) * (utility - np.nan_to_num(params.rat_mid))))
+        chance = 1.0 / (
+            1.0
+            + np.exp(
+                -np.nan_to_num(params.ratification.steepness) * (utility - np.nan_to_num(params.ratification.midpoint))
+            )
+        )
         fails |= logistic & (draws >= chance)
     return fails & candidates[:, None]
 
@@ -174,9 +179,9 @@ def after_ratification(params: KernelParams, learned: Learned, failed: np.ndarra
         return replace(learned, failed=failed)
     rows = failed[..., None]
     return Learned(
-        low=np.where(rows, np.maximum(learned.low, params.rat_low), learned.low),
-        high=np.where(rows, np.minimum(learned.high, params.rat_high), learned.high),
-        walk=np.where(failed, np.maximum(learned.walk, np.nan_to_num(params.rat_min)), learned.walk),
+        low=np.where(rows, np.maximum(learned.low, params.ratification.low), learned.low),
+        high=np.where(rows, np.minimum(learned.high, params.ratification.high), learned.high),
+        walk=np.where(failed, np.maximum(learned.walk, np.nan_to_num(params.ratification.min_utility)), learned.walk),
         failed=failed,
         failures=learned.failures + failed,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.core.compile import compile_params
 from sim.core.errors import UserError
 from sim.core.params import KernelParams
 from sim.core.scenario import Scenario
@@ -60,7 +61,7 @@ class NegotiationModel(mesa.Model):
         super().__init__(seed=self.seed_value)
         self.scenario = scenario
         self.protocol = resolve_protocol(scenario, protocol)
-        self.params = params if params is not None else KernelParams.from_scenario(scenario, 1, rounds)
+        self.params = params if params is not None else compile_params(scenario, 1, rounds)
         self.streams = RunStreams.from_seeds([self.seed_value])
         self.state: State = self.protocol.start(self.params, self.streams)
         self.history: list[State] = [self.state]

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.params import KernelParams
+from sim.core.compile import compile_params
 from sim.core.scenario import Scenario
 from sim.core.streams import spawn_seeds
 from sim.engine.batch import run_kernel
@@ -28,7 +28,7 @@ __all__ = ["bench", "bench_report"]
 
 
 def _batched(scenario: Scenario, protocol: str, seeds: np.ndarray) -> int:
-    params = KernelParams.from_scenario(scenario, len(seeds))
+    params = compile_params(scenario, len(seeds))
     run_kernel(resolve_protocol(scenario, protocol), params, seeds)
     return len(seeds)
 

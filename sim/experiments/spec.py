@@ -39,7 +39,7 @@ from sim.core.errors import Problem, UserError
 from sim.core.scenario import NAME, Scenario
 from sim.core.scenario.fields import Real, Seed, Strict, Text, number_field
 from sim.core.scenario.messages import pydantic_problems
-from sim.engine.batch import SCENARIO_FIELD, parameter_slot
+from sim.core.slots import SCENARIO_FIELD, parameter_slot
 from sim.engine.scenarios import load_scenario
 from sim.experiments.samplers import DESIGNS, Design, Parameter, make_design
 from sim.protocols import protocol_names

@@ -27,11 +27,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.core.compile import compile_params
 from sim.core.errors import UserError
-from sim.core.params import KernelParams
 from sim.core.scenario import Scenario
+from sim.core.slots import apply_values
 from sim.core.streams import spawn_seeds
-from sim.engine.batch import apply_values, outcome_table, run_kernel
+from sim.engine.batch import outcome_table, run_kernel
 from sim.engine.model import resolve_protocol
 from sim.engine.scenarios import scenario_from_dict
 from sim.experiments.spec import Experiment
@@ -73,7 +74,7 @@ def run_chunk(task: dict[str, Any]) -> pd.DataFrame:
     seeds = np.asarray(task["seeds"], dtype=np.int64)
     n = len(seeds)
     protocol = resolve_protocol(scenario, task["protocol"])
-    params = apply_values(KernelParams.from_scenario(scenario, n), scenario, task["columns"])
+    params = apply_values(compile_params(scenario, n), scenario, task["columns"])
     state = run_kernel(protocol, params, seeds)
     outcomes = task["outcomes"]
     table = outcome_table(scenario, params, state, seeds, task["columns"], nash="distance_to_nash" in outcomes)

@@ -80,13 +80,13 @@ def reference_points(params: KernelParams) -> np.ndarray:
     Returns:
         ``(B, P, I)``, clipped into the box of everyone's red lines where it exists.
     """
-    force = params.capability[..., None] * params.salience  # (B, P, I)
+    force = params.capability[..., None] * params.prefs.salience  # (B, P, I)
     total = force.sum(axis=-2, keepdims=True)
     others = total - force
-    weighted = (force * params.ideal).sum(axis=-2, keepdims=True) - force * params.ideal
-    ref = safe_divide(weighted, others, params.ideal)
-    low = params.red_low.max(axis=-2, keepdims=True)
-    high = params.red_high.min(axis=-2, keepdims=True)
+    weighted = (force * params.prefs.ideal).sum(axis=-2, keepdims=True) - force * params.prefs.ideal
+    ref = safe_divide(weighted, others, params.prefs.ideal)
+    low = params.red_lines.low.max(axis=-2, keepdims=True)
+    high = params.red_lines.high.min(axis=-2, keepdims=True)
     return np.where(low <= high, np.clip(ref, low, high), ref)
 
 
@@ -233,7 +233,7 @@ class Alternating(Protocol):
                 if not np.any(params.strategy[row] == _EQ):
                     continue
                 problem = BargainingProblem.from_params(params, row)
-                found = rubinstein_offers(problem, params.patience[row], params.walkaway[row])
+                found = rubinstein_offers(problem, params.patience[row], params.walkaways.start[row])
                 if found is not None:
                     eq_offer[row, 0], eq_offer[row, 1] = found
         memory = AlternatingMemory(
@@ -242,7 +242,7 @@ class Alternating(Protocol):
             first_seen=np.full((b, p), np.nan),
             last_seen=np.full((b, p), np.nan),
         )
-        return State.initial(params, params.ideal[:, 0, :].copy(), memory)
+        return State.initial(params, params.prefs.ideal[:, 0, :].copy(), memory)
 
     def _targets(self, params: KernelParams, walk: np.ndarray, t: int, first: np.ndarray, last: np.ndarray):
         beta = _BETA[params.strategy]
@@ -261,16 +261,16 @@ class Alternating(Protocol):
         eq_offer = memory.eq_offer
         plays_eq = (params.strategy[:, q] == _EQ) & ~np.isnan(eq_offer[:, q, 0])
         offer = concede_along(
-            params.ideal[:, q],
+            params.prefs.ideal[:, q],
             memory.reference[:, q],
-            params.weight[:, q],
-            params.curvature[:, q],
+            params.prefs.weight[:, q],
+            params.prefs.curvature[:, q],
             target[:, q],
             self.bisection_steps,
         )
         offer = snap_to_grid(np.clip(offer, view.low[:, q], view.high[:, q]), params.step)
         if plays_eq.any():  # the stationary offer, rounded onto the grid in the responder's favour
-            responder_ideal = params.ideal[:, 1 - q] if params.n_parties == 2 else params.ideal[:, q]
+            responder_ideal = params.prefs.ideal[:, 1 - q] if params.n_parties == 2 else params.prefs.ideal[:, q]
             stationary = snap_toward(np.nan_to_num(eq_offer[:, q]), responder_ideal, params.step)
             offer = np.where(plays_eq[:, None], stationary, offer)
         responder = np.arange(params.n_parties) != q
@@ -284,7 +284,7 @@ class Alternating(Protocol):
             walk_next = table_view(params, state.learned, t + 1).walkaway
             wait_value = params.patience * self._targets(params, walk_next, t + 1, first, last)
             own_eq = np.nan_to_num(utilities_of_own(params, eq_offer))
-            d = params.walkaway
+            d = params.walkaways.start
             eq_value = d + params.patience * (own_eq - d)
             is_eq = (params.strategy == _EQ) & ~np.isnan(eq_offer[..., 0])
             threshold = np.where(is_eq, eq_value, wait_value)
@@ -306,5 +306,5 @@ class Alternating(Protocol):
 
 def utilities_of_own(params: KernelParams, offers: np.ndarray) -> np.ndarray:
     """Each party's utility of its own (equilibrium) offer, ``(B, P)``."""
-    d = np.abs(offers - params.ideal)
-    return np.sum(params.weight * np.clip(1.0 - d, 0.0, 1.0) ** params.curvature, axis=-1)
+    d = np.abs(offers - params.prefs.ideal)
+    return np.sum(params.prefs.weight * np.clip(1.0 - d, 0.0, 1.0) ** params.prefs.curvature, axis=-1)

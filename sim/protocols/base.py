@@ -131,7 +131,7 @@ def consent_round(
         utility=utility,
         agreed=agreed,
         failed=failed,
-        ended=failed.any(axis=-1) & params.ratification_end,
+        ended=failed.any(axis=-1) & params.ratification.ends_talks,
         learned=after_ratification(params, state.learned, failed),
     )
 
@@ -179,7 +179,7 @@ class State:
         return cls(
             t=0,
             text=text,
-            demands=params.ideal.copy(),
+            demands=params.prefs.ideal.copy(),
             utility=net_utilities(params, text),
             walkaway=params.walkaway_at(0),
             aspiration=np.ones((b, params.n_parties)),

@@ -162,13 +162,13 @@ class Bdm(Protocol):
     @staticmethod
     def _issue_arrays(params: KernelParams, demands: np.ndarray):
         x = np.swapaxes(demands, -1, -2)  # (B, I, P)
-        sal = np.swapaxes(params.salience, -1, -2)
+        sal = np.swapaxes(params.prefs.salience, -1, -2)
         power = params.capability[:, None, :] * sal
         return x, sal, power
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: positions at the ideals; the forecast is their weighted mean."""
-        x, sal, power = self._issue_arrays(params, params.ideal)
+        x, sal, power = self._issue_arrays(params, params.prefs.ideal)
         delta = x.max(axis=-1) - x.min(axis=-1)
         return State.initial(params, snap_to_grid(bdm_forecast(x, power), params.step), BdmMemory(delta))
 

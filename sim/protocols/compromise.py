@@ -30,8 +30,8 @@ __all__ = ["Compromise", "compromise_text"]
 
 def compromise_text(params: KernelParams) -> np.ndarray:
     """Per issue ``sum c s p / sum c s`` (raw salience), ``(B, I)``."""
-    force = params.capability[..., None] * params.salience
-    return safe_divide((force * params.ideal).sum(axis=-2), force.sum(axis=-2), params.ideal.mean(axis=-2))
+    force = params.capability[..., None] * params.prefs.salience
+    return safe_divide((force * params.prefs.ideal).sum(axis=-2), force.sum(axis=-2), params.prefs.ideal.mean(axis=-2))
 
 
 class Compromise(Protocol):

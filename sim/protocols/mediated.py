@@ -78,13 +78,13 @@ def pull_weights(bias: np.ndarray, capability: np.ndarray, salience: np.ndarray)
 
 def opening_text(params: KernelParams) -> np.ndarray:
     """The first draft the mediator tables, ``(B, I)`` normalised."""
-    if params.opening_rule == "explicit":
-        return params.opening.copy()
-    if params.opening_rule == "mediator" and params.mediator >= 0:
-        return params.ideal[:, params.mediator, :].copy()
-    mu = pull_weights(params.bias, params.capability, params.salience)
+    if params.mediation.opening_rule == "explicit":
+        return params.mediation.opening.copy()
+    if params.mediation.opening_rule == "mediator" and params.mediation.mediator >= 0:
+        return params.prefs.ideal[:, params.mediation.mediator, :].copy()
+    mu = pull_weights(params.mediation.bias, params.capability, params.prefs.salience)
     has_weight = sum_over_parties(mu) > 0
-    return np.where(has_weight, sum_over_parties(mu * params.ideal), 0.5)
+    return np.where(has_weight, sum_over_parties(mu * params.prefs.ideal), 0.5)
 
 
 def aspiration_at(walkaway: np.ndarray, patience: np.ndarray, t: int) -> np.ndarray:
@@ -185,8 +185,8 @@ class Mediated(Protocol):
         """Round 0: the opening draft and every party at its ideal."""
         low, high = params.red_lines_at(0)
         draft = within_common_red_lines(opening_text(params), low, high)
-        force = params.capability[..., None] * params.salience * params.consent
-        weights = pull_weights(params.bias, params.capability, params.salience * params.consent)
+        force = params.capability[..., None] * params.prefs.salience * params.prefs.consent
+        weights = pull_weights(params.mediation.bias, params.capability, params.prefs.salience * params.prefs.consent)
         return State.initial(params, snap_to_grid(draft, params.step), MediatorMemory(draft, force, weights))
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
@@ -199,19 +199,19 @@ class Mediated(Protocol):
         text = snap_to_grid(draft, params.step)
         aspiration = aspiration_at(view.walkaway, params.patience, t)
         consent = consent_round(params, state, text, view, active, streams)
-        demands = demands_toward_ideal(text, consent.utility, aspiration, params.ideal, view.low, view.high)
+        demands = demands_toward_ideal(text, consent.utility, aspiration, params.prefs.ideal, view.low, view.high)
         objecting = ~consent.accepts
         force, weights = memory.force, memory.weights
-        for c in np.flatnonzero(t >= params.coalition_from):
-            demands, objecting = joint_position(params.coalitions[c], force, demands, objecting)
+        for c in np.flatnonzero(t >= params.coalitions.from_round):
+            demands, objecting = joint_position(params.coalitions.members[c], force, demands, objecting)
         ratified, failed = consent.agreed, consent.failed
         new_draft = revise_text(draft, demands, objecting | failed, weights)
-        for c in np.flatnonzero(params.coalition_counter & (params.coalition_from == t)):
-            new_draft = counter_text(params.coalitions[c], force, params.ideal, weights, new_draft)
-        noisy = active & ~ratified & (params.noise > 0)
+        for c in np.flatnonzero(params.coalitions.counter_text & (params.coalitions.from_round == t)):
+            new_draft = counter_text(params.coalitions.members[c], force, params.prefs.ideal, weights, new_draft)
+        noisy = active & ~ratified & (params.mediation.noise > 0)
         if noisy.any():
             eps = streams.normal((params.n_issues,), rows=noisy, t=t, purpose=NOISE)
-            new_draft = np.clip(new_draft + params.noise[:, None] * eps, 0.0, 1.0)
+            new_draft = np.clip(new_draft + params.mediation.noise[:, None] * eps, 0.0, 1.0)
         # the next round clips the draft into the red lines in force then (see the top of step)
         return state.advance(
             params,

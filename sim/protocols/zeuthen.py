@@ -157,9 +157,14 @@ class Zeuthen(Protocol):
             cand[r, : len(c)] = c
             count[r] = len(c)
         a, b = params.main
-        u = utilities(np.nan_to_num(cand), params.ideal[:, None], params.weight[:, None], params.curvature[:, None])
+        u = utilities(
+            np.nan_to_num(cand),
+            params.prefs.ideal[:, None],
+            params.prefs.weight[:, None],
+            params.prefs.curvature[:, None],
+        )
         index = np.stack([np.maximum(count - 1, 0), np.zeros_like(count)], axis=1)  # a's best, b's best
-        state = State.initial(params, params.ideal[:, a].copy(), ZeuthenMemory(cand, u, count, index))
+        state = State.initial(params, params.prefs.ideal[:, a].copy(), ZeuthenMemory(cand, u, count, index))
         demands = state.demands.copy()
         has = count > 0
         rows_ = np.arange(params.batch)
@@ -177,7 +182,7 @@ class Zeuthen(Protocol):
         cu = memory.cand_utility  # (B, M, P)
         count = memory.count
         ka, kb = memory.offer_index[:, 0].copy(), memory.offer_index[:, 1].copy()
-        d = params.walkaway[:, [a, b]]
+        d = params.walkaways.start[:, [a, b]]
         empty = count == 0
         ua = cu[rows, :, a]  # (B, M)
         ub = cu[rows, :, b]
