@@ -27,16 +27,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _int_at_least(low: int, flag: str, high: int | None = None):
-    allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+def _integer(domain_name: str, flag: str):
+    """An argparse type: an integer inside the schema's domain of that name (same message as in files)."""
 
     def parse(text: str) -> int:
+        from sim.core import schema
+
+        domain = getattr(schema, domain_name)
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {allowed}; got {text!r}") from None
-        if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"must be {allowed}; got {value}")
+            raise argparse.ArgumentTypeError(domain.message(repr(text))) from None
+        if not domain.contains(value):
+            raise argparse.ArgumentTypeError(domain.message(value))
         return value
 
     parse.__name__ = flag
@@ -62,7 +65,7 @@ def _out_dir(path: Path) -> Path:
     return path
 
 
-SEED = _int_at_least(0, "seed", 2**63 - 1)
+SEED = _integer("SEED", "seed")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -165,14 +168,7 @@ def cmd_gallery(args: argparse.Namespace) -> int:
     return 0
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer in 0..65535; got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be an integer in 0..65535; got {value}")
-    return value
+_port = _integer("PORT", "port")
 
 
 def _bind_port(host: str, port: int) -> int:
@@ -309,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
     p.add_argument("--seed", type=SEED, help="seed (default: the scenario's)")
-    p.add_argument("--rounds", type=_int_at_least(1, "rounds"), help="round limit (default: the scenario's)")
+    p.add_argument("--rounds", type=_integer("ROUNDS", "rounds"), help="round limit (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.set_defaults(func=cmd_run)
@@ -351,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="run an experiment (grid, lhs, sobol, morris, montecarlo) into Parquet")
     p.add_argument("experiment", help="experiment TOML file (experiments/*.toml)")
-    p.add_argument("--workers", type=_int_at_least(1, "workers"), help="local processes (default: all cores)")
+    p.add_argument("--workers", type=_integer("COUNT", "workers"), help="local processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--out", type=Path, help="root folder (default: results/); writes <root>/<experiment>/<hash8>/")
     p.add_argument("--no-analyze", action="store_true", help="skip the figures at the end")
@@ -365,10 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="runs per second: stepped Mesa model vs batched engine (1 core, all cores)")
     p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="scenario TOML file")
     p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
-    p.add_argument("--runs", type=_int_at_least(1, "runs"), default=20_000, help="batched runs (default 20000)")
+    p.add_argument("--runs", type=_integer("COUNT", "runs"), default=20_000, help="batched runs (default 20000)")
     p.add_argument(
         "--stepped-runs",
-        type=_int_at_least(1, "stepped-runs"),
+        type=_integer("COUNT", "stepped-runs"),
         default=200,
         help="stepped runs (default 200)",
     )

@@ -43,6 +43,7 @@ from sim.core.compile import compile_params
 from sim.core.params import KernelParams
 from sim.core.scenario import Scenario
 from sim.core.threads import one_blas_thread
+from sim.core.utility import utilities, weighted_mean
 
 __all__ = [
     "BargainingProblem",
@@ -146,8 +147,7 @@ class BargainingProblem:
 
     def utilities(self, x: np.ndarray) -> np.ndarray:
         """Utilities of normalised text(s) ``x`` (``(..., I)`` -> ``(..., P)``)."""
-        d = np.abs(np.asarray(x)[..., None, :] - self.ideal)
-        return np.sum(self.weight * np.clip(1.0 - d, 0.0, 1.0) ** self.curvature, axis=-1)
+        return utilities(np.asarray(x, dtype=float), self.ideal, self.weight, self.curvature)
 
     # -- smooth reformulation: z = (x, D) ---------------------------------
     def _split(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -435,12 +435,9 @@ def kalai_smorodinsky(scenario: Scenario) -> dict[str, float] | None:
 
 def compromise(scenario: Scenario) -> dict[str, float]:
     """Compromise model (Achen 2006): per issue ``sum c s p / sum c s``, raw salience."""
-    out = {}
-    for issue in scenario.issues:
-        w = np.array([p.capability * p.salience[issue.id] for p in scenario.parties])
-        x = np.array([p.ideal[issue.id] for p in scenario.parties])
-        out[issue.id] = float(w @ x / w.sum()) if w.sum() > 0 else float(x.mean())
-    return out
+    x = np.array([[p.ideal[i.id] for i in scenario.issues] for p in scenario.parties])
+    w = np.array([[p.capability * p.salience[i.id] for i in scenario.issues] for p in scenario.parties])
+    return {i.id: float(v) for i, v in zip(scenario.issues, weighted_mean(x, w, axis=0), strict=True)}
 
 
 def weighted_median(scenario: Scenario) -> dict[str, float]:

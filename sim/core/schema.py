@@ -22,6 +22,7 @@ __all__ = [
     "MAX_SEED",
     "NON_NEGATIVE",
     "POINTS",
+    "PORT",
     "POSITIVE",
     "REAL",
     "ROUNDS",
@@ -92,6 +93,7 @@ ROUNDS = Domain("an integer >= 1", low=1, integer=True)
 COUNT = ROUNDS
 POINTS = Domain("an integer >= 2", low=2, integer=True)
 SEED = Domain("an integer in [0, 2**63 - 1]", low=0, high=MAX_SEED, integer=True)
+PORT = Domain("an integer in 0..65535", low=0, high=65535, integer=True)
 
 
 def issue_domain(low: float, high: float) -> Domain:

@@ -18,6 +18,7 @@ import numpy as np
 
 __all__ = [
     "all_issues",
+    "weighted_mean",
     "issue_values",
     "max_over_parties",
     "min_over_parties",
@@ -52,6 +53,22 @@ def safe_divide(numerator, denominator, fill=0.0) -> np.ndarray:
         np.asarray(fill, dtype=float),
     )
     return np.divide(num, den, out=out.copy(), where=den > 0)
+
+
+def weighted_mean(values: np.ndarray, weights: np.ndarray, axis: int = -2) -> np.ndarray:
+    """``sum_a w_a x_a / sum_a w_a`` along ``axis``; the plain mean where the weights sum to 0.
+
+    The capability x salience weighted mean of positions is the compromise
+    model (Achen 2006), the mediator's opening draft, a coalition's joint
+    position and BDM's forecast; they all call this.
+
+    Args:
+        values: Positions, e.g. ``(B, P, I)``.
+        weights: Weights broadcastable to ``values`` (e.g. ``c_a s_ai``).
+        axis: The axis to average over (the party axis by default).
+    """
+    weights = np.broadcast_to(weights, np.broadcast_shapes(np.shape(weights), np.shape(values)))
+    return safe_divide((weights * values).sum(axis=axis), weights.sum(axis=axis), values.mean(axis=axis))
 
 
 def weighted_sum(weight: np.ndarray, values: np.ndarray) -> np.ndarray:

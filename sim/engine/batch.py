@@ -23,6 +23,7 @@ from sim.core.scenario import Scenario
 from sim.core.slots import apply_values
 from sim.core.streams import RunStreams, spawn_seeds
 from sim.engine.model import resolve_protocol
+from sim.engine.outcome import final_utilities
 from sim.protocols import Protocol, State
 
 __all__ = ["run_kernel", "run_many"]
@@ -131,7 +132,7 @@ def outcome_table(
     deal = scenario.to_units(np.where(agreement[:, None], state.deal, np.nan), on_grid=True)
     for k, issue in enumerate(scenario.issues):
         columns[f"deal.{issue.id}"] = deal[:, k]
-    utility = np.where(agreement[:, None], state.utility, state.walkaway)
+    utility = final_utilities(state)
     for a, pid in enumerate(scenario.party_ids):
         columns[f"utility.{pid}"] = utility[:, a]
     for a, pid in enumerate(scenario.party_ids):

@@ -22,7 +22,7 @@ import numpy as np
 from sim.core.scenario import Scenario
 from sim.protocols import State
 
-__all__ = ["PARETO_TOLERANCE", "History", "Outcome"]
+__all__ = ["PARETO_TOLERANCE", "History", "Outcome", "final_utilities", "result_of"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,27 @@ class History:
     def rounds(self) -> int:
         """Rounds played (the last round index)."""
         return self.text.shape[0] - 1
+
+
+def final_utilities(state: State) -> np.ndarray:
+    """Each party's utility at the end, ``(B, P)``: of the deal, or its walk-away value when there is none."""
+    return np.where(state.agreement[:, None], state.utility, state.walkaway)
+
+
+def result_of(scenario: Scenario, state, row: int = 0):
+    """``(agreement, deal, utilities, walkaways)`` of one row of a kernel state, in issue units.
+
+    Without a deal the deal is None and each party's utility is its walk-away value.
+    """
+    agreement = bool(state.agreement[row])
+    deal = None
+    if agreement:
+        values = scenario.to_units(state.deal[row], on_grid=True)
+        deal = {i.id: float(v) for i, v in zip(scenario.issues, values, strict=True)}
+    ids = scenario.party_ids
+    walk = {pid: float(w) for pid, w in zip(ids, state.walkaway[row], strict=True)}
+    utility = {pid: float(u) for pid, u in zip(ids, final_utilities(state)[row], strict=True)}
+    return agreement, deal, utility, walk
 
 
 def _clean(value: float) -> float:

@@ -7,26 +7,10 @@ import numpy as np
 from sim.benchmarks.solutions import Solutions, pareto_gap, solve
 from sim.core.scenario import Scenario
 from sim.engine.model import NegotiationModel
-from sim.engine.outcome import History, Outcome
+from sim.engine.outcome import History, Outcome, result_of
 from sim.protocols import Protocol
 
-__all__ = ["distance_to", "result_of", "run"]
-
-
-def result_of(scenario: Scenario, state, row: int = 0):
-    """``(agreement, deal, utilities, walkaways)`` of one row of a kernel state, in issue units.
-
-    Without a deal the deal is None and each party's utility is its walk-away value.
-    """
-    agreement = bool(state.agreement[row])
-    deal = None
-    if agreement:
-        values = scenario.to_units(state.deal[row], on_grid=True)
-        deal = {i.id: float(v) for i, v in zip(scenario.issues, values, strict=True)}
-    ids = scenario.party_ids
-    walk = {pid: float(w) for pid, w in zip(ids, state.walkaway[row], strict=True)}
-    utility = {pid: float(u) for pid, u in zip(ids, state.utility[row], strict=True)} if agreement else dict(walk)
-    return agreement, deal, utility, walk
+__all__ = ["distance_to", "run"]
 
 
 def distance_to(scenario: Scenario, deal: dict[str, float] | None, point: dict[str, float] | None) -> float | None:

@@ -63,7 +63,7 @@ from sim.core.errors import Problem
 from sim.core.params import KernelParams
 from sim.core.scenario import RuleContext
 from sim.core.streams import RunStreams
-from sim.core.utility import issue_values, safe_divide, snap_to_grid, snap_toward
+from sim.core.utility import issue_values, safe_divide, snap_to_grid, snap_toward, utilities, weighted_sum
 from sim.protocols.base import Memory, Protocol, State, consent_round
 from sim.protocols.strategies import STRATEGIES, TIME_BETA, time_dependent_target, tit_for_tat_target
 
@@ -117,7 +117,7 @@ def concede_along(
 
     def utility(lam: np.ndarray) -> np.ndarray:
         x = ideal + lam[:, None] * (reference - ideal)
-        return np.sum(weight * issue_values(x, ideal[:, None, :], curvature[:, None, :])[:, 0], axis=-1)
+        return utilities(x, ideal[:, None, :], weight[:, None, :], curvature[:, None, :])[:, 0]
 
     low = np.zeros(len(target))
     high = np.ones(len(target))
@@ -306,5 +306,5 @@ class Alternating(Protocol):
 
 def utilities_of_own(params: KernelParams, offers: np.ndarray) -> np.ndarray:
     """Each party's utility of its own (equilibrium) offer, ``(B, P)``."""
-    d = np.abs(offers - params.prefs.ideal)
-    return np.sum(params.prefs.weight * np.clip(1.0 - d, 0.0, 1.0) ** params.prefs.curvature, axis=-1)
+    values = issue_values(offers, params.prefs.ideal[..., None, :], params.prefs.curvature[..., None, :])
+    return weighted_sum(params.prefs.weight, values[..., 0, :])

@@ -52,7 +52,7 @@ import numpy as np
 from sim.core.acceptance import answers, table_view
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
-from sim.core.utility import safe_divide, snap_to_grid
+from sim.core.utility import safe_divide, snap_to_grid, weighted_mean
 from sim.protocols.base import Memory, Protocol, State
 
 __all__ = [
@@ -140,7 +140,7 @@ def bdm_moves(x: np.ndarray, power: np.ndarray, sal: np.ndarray, delta: np.ndarr
 
 def bdm_forecast(x: np.ndarray, power: np.ndarray) -> np.ndarray:
     """Capability x salience weighted mean of positions, ``(...)``."""
-    return safe_divide((power * x).sum(axis=-1), power.sum(axis=-1), x.mean(axis=-1))
+    return weighted_mean(x, power, axis=-1)
 
 
 @dataclass(frozen=True)

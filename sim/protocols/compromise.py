@@ -22,7 +22,7 @@ import numpy as np
 from sim.core.acceptance import answers, table_view
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
-from sim.core.utility import safe_divide, snap_to_grid
+from sim.core.utility import snap_to_grid, weighted_mean
 from sim.protocols.base import Protocol, State
 
 __all__ = ["Compromise", "compromise_text"]
@@ -31,7 +31,7 @@ __all__ = ["Compromise", "compromise_text"]
 def compromise_text(params: KernelParams) -> np.ndarray:
     """Per issue ``sum c s p / sum c s`` (raw salience), ``(B, I)``."""
     force = params.capability[..., None] * params.prefs.salience
-    return safe_divide((force * params.prefs.ideal).sum(axis=-2), force.sum(axis=-2), params.prefs.ideal.mean(axis=-2))
+    return weighted_mean(params.prefs.ideal, force)
 
 
 class Compromise(Protocol):

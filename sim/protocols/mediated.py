@@ -42,7 +42,14 @@ import numpy as np
 from sim.core.acceptance import table_view
 from sim.core.params import KernelParams
 from sim.core.streams import NOISE, RunStreams
-from sim.core.utility import max_over_parties, min_over_parties, safe_divide, snap_to_grid, sum_over_parties
+from sim.core.utility import (
+    max_over_parties,
+    min_over_parties,
+    safe_divide,
+    snap_to_grid,
+    sum_over_parties,
+    weighted_mean,
+)
 from sim.protocols.base import Memory, Protocol, State, consent_round
 
 __all__ = [
@@ -82,9 +89,9 @@ def opening_text(params: KernelParams) -> np.ndarray:
         return params.mediation.opening.copy()
     if params.mediation.opening_rule == "mediator" and params.mediation.mediator >= 0:
         return params.prefs.ideal[:, params.mediation.mediator, :].copy()
-    mu = pull_weights(params.mediation.bias, params.capability, params.prefs.salience)
-    has_weight = sum_over_parties(mu) > 0
-    return np.where(has_weight, sum_over_parties(mu * params.prefs.ideal), 0.5)
+    force = (params.mediation.bias * params.capability)[..., None] * params.prefs.salience
+    nobody_cares = sum_over_parties(force) <= 0
+    return np.where(nobody_cares, 0.5, weighted_mean(params.prefs.ideal, force))
 
 
 def aspiration_at(walkaway: np.ndarray, patience: np.ndarray, t: int) -> np.ndarray:
@@ -242,7 +249,7 @@ def joint_position(
         The new ``(demands, objecting)``.
     """
     f = force[:, members]
-    joint = safe_divide((f * demands[:, members]).sum(axis=-2), f.sum(axis=-2), demands[:, members].mean(axis=-2))
+    joint = weighted_mean(demands[:, members], f)
     demands = demands.copy()
     demands[:, members] = joint[:, None, :]
     objecting = objecting.copy()
@@ -259,6 +266,6 @@ def counter_text(
     weighted ideal and ``lam_C = sum_{a in C} mu_ai`` their share of the table.
     """
     f = force[:, members]
-    joint = safe_divide((f * ideal[:, members]).sum(axis=-2), f.sum(axis=-2), ideal[:, members].mean(axis=-2))
+    joint = weighted_mean(ideal[:, members], f)
     share = weights[:, members].sum(axis=-2)
     return draft + share * (joint - draft)

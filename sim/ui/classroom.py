@@ -559,7 +559,7 @@ class Snapshot:
     @classmethod
     def of(cls, model: NegotiationModel, solutions: Solutions | None = None) -> Snapshot:
         """The state of a model now (benchmarks computed when not given)."""
-        from sim.engine.runner import result_of
+        from sim.engine.outcome import result_of
 
         s = model.scenario
         state = model.state
