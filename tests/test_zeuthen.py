@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from conftest import GENEVA, two_party_data
 
-from sim.benchmarks.solutions import BargainingProblem, Solutions
+from sim.benchmarks import BargainingProblem, Solutions
 from sim.core.compile import compile_params
 from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario, scenario_from_dict

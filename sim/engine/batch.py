@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.benchmarks.solutions import BargainingProblem
+from sim.benchmarks import BargainingProblem, nash_point
 from sim.core.compile import compile_params
 from sim.core.errors import UserError
 from sim.core.params import KernelParams
@@ -55,7 +55,7 @@ def _nash_distances(params: KernelParams, scenario: Scenario, deal: np.ndarray) 
             continue
         key = b"".join(np.ascontiguousarray(a[row]).tobytes() for a in arrays)
         if key not in cache:
-            cache[key] = BargainingProblem(*(a[row] for a in arrays)).nash()
+            cache[key] = nash_point(BargainingProblem(*(a[row] for a in arrays)))
         nash = cache[key]
         if nash is not None:
             out[row] = math.sqrt(float(np.mean((deal[row] - nash) ** 2)))

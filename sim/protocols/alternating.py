@@ -57,7 +57,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.optimize import brentq
 
-from sim.benchmarks.solutions import BargainingProblem
+from sim.benchmarks import BargainingProblem, best_for
 from sim.core.acceptance import table_view
 from sim.core.errors import Problem
 from sim.core.params import KernelParams
@@ -147,7 +147,7 @@ def rubinstein_offers(
     """
     d1, d2 = disagreement
     delta1, delta2 = patience
-    x_top = problem.best_for(0, 1, d2)  # party 1's best text that party 2 still accepts
+    x_top = best_for(problem, 0, 1, d2)  # party 1's best text that party 2 still accepts
     if x_top is None:
         return None
     a_max = float(problem.utilities(x_top)[0])
@@ -157,7 +157,7 @@ def rubinstein_offers(
 
     def text_at(u1: float) -> np.ndarray:
         if u1 not in cache:
-            found = problem.best_for(1, 0, u1)
+            found = best_for(problem, 1, 0, u1)
             cache[u1] = x_top if found is None else found
         return cache[u1]
 

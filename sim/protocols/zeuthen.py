@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.benchmarks.solutions import BargainingProblem
+from sim.benchmarks import BargainingProblem, frontier
 from sim.core.acceptance import answers, net_utilities, table_view
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
@@ -92,7 +92,7 @@ def candidate_offers(
     pair = problem.subset([a, b])
     texts = _grid_texts(params, problem, grid_limit)
     if texts is None:
-        _, texts = problem.frontier(a, b, frontier_points)
+        _, texts = frontier(problem, a, b, frontier_points)
     if len(texts) == 0:
         return np.zeros((0, params.n_issues))
     texts = snap_to_grid(texts, params.step)

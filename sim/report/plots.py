@@ -294,7 +294,7 @@ def _baseline_path(
 
 
 def _utilities_of(scenario: Scenario, point: dict[str, float]) -> np.ndarray:
-    from sim.benchmarks.solutions import BargainingProblem
+    from sim.benchmarks import BargainingProblem
 
     z = np.array([(point[i.id] - i.min) / i.span for i in scenario.issues])
     return BargainingProblem.from_scenario(scenario).utilities(z)
