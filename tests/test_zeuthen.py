@@ -29,6 +29,8 @@ def _grid_scenario(step=7, k_b=0.5, w=(0.1, 0.05)):
     data["issues"]["x"]["step"] = step
     data["parties"]["b"]["curvature"] = {"x": k_b}
     data["parties"]["a"]["walkaway"], data["parties"]["b"]["walkaway"] = w
+    for party in data["parties"].values():  # a fixed disagreement point: Zeuthen ends at the discrete Nash max
+        party["walkaway_drift"] = 0.0
     return scenario_from_dict(data)
 
 
@@ -103,3 +105,30 @@ def test_no_bargaining_set_no_deal():
     data["parties"]["a"]["walkaway"] = data["parties"]["b"]["walkaway"] = 0.8
     out = run(scenario_from_dict(data), solutions=NO_BENCH)
     assert not out.agreement and out.deal is None
+
+
+def _audit_case(**b_extra):
+    data = two_party_data(protocol="zeuthen", rounds=60)
+    data["issues"]["x"]["step"] = 1
+    data["parties"]["a"]["walkaway"] = 0.3
+    data["parties"]["a"]["walkaway_drift"] = 0.01  # a's value of fighting on rises while they talk
+    data["parties"]["b"].update(b_extra)
+    return scenario_from_dict(data)
+
+
+def test_deal_respects_the_walkaway_in_force():
+    """The audit's case (issue #14): a deal at round t gave a party 0.70 against a walk-away of 0.80 in
+    force. Now the disagreement point is the walk-away in force, and a deal never gives less."""
+    out = run(_audit_case(), solutions=NO_BENCH)
+    assert out.agreement
+    assert out.walkaways["a"] == pytest.approx(min(0.3 + 0.01 * out.round, 1.0))
+    assert out.utilities["a"] >= out.walkaways["a"] - 1e-12
+    assert out.utilities["b"] >= out.walkaways["b"] - 1e-12
+
+
+def test_deal_outside_a_win_set_is_not_ratified():
+    """The audit's case (issue #14): a deal at 70 against a win-set bound of 76. The consent round now
+    ratifies at home: the text fails in b's legislature, and no deal below the bound is struck."""
+    out = run(_audit_case(ratification={"bounds": {"x": {"min": 76}}}), solutions=NO_BENCH)
+    assert out.ratification_failures()
+    assert not out.agreement or out.deal["x"] >= 76

@@ -2,7 +2,7 @@
 
 Two parties (the scenario's ``main_parties``; the others count only through
 their red lines) each state an offer every round, starting from their best
-text. With disagreement point d (walk-away values at round 0), party i's
+text. With disagreement point d, party i's
 *risk* is the share of its gain it would lose by accepting the other's offer:
 
     risk_i = (U_i(x_i) - U_i(x_j)) / (U_i(x_i) - d_i)
@@ -11,7 +11,11 @@ text. With disagreement point d (walk-away values at round 0), party i's
 on a tie), by the smallest step that flips the risk order: its next offer is
 the first one, moving toward the other's offer, at which its risk exceeds the
 other's. If no such offer lies short of the other's offer, it accepts the
-other's offer: the deal.
+other's offer. The disagreement point d is the pair of walk-aways in force in
+the round. The text the offers have met goes through the consent round like
+every consent protocol's: the other parties must sign where their consent is
+needed (red lines and walk-aways in force), and the deal must pass domestic
+ratification; a refused or unratified text is no deal.
 
 Offers are points of the two parties' Pareto set within everyone's red lines
 and walk-away values: on an all-grid issue space (every issue has a ``step``
@@ -38,11 +42,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sim.benchmarks import BargainingProblem, frontier
-from sim.core.acceptance import answers, net_utilities, table_view
+from sim.core.acceptance import table_view
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
 from sim.core.utility import safe_divide, snap_to_grid, utilities
-from sim.protocols.base import Memory, Protocol, State
+from sim.protocols.base import Memory, Protocol, State, consent_round
 
 __all__ = ["FRONTIER_POINTS", "GRID_LIMIT", "Zeuthen", "ZeuthenMemory", "candidate_offers", "zeuthen_risk"]
 
@@ -182,7 +186,8 @@ class Zeuthen(Protocol):
         cu = memory.cand_utility  # (B, M, P)
         count = memory.count
         ka, kb = memory.offer_index[:, 0].copy(), memory.offer_index[:, 1].copy()
-        d = params.walkaways.start[:, [a, b]]
+        view = table_view(params, state.learned, t)
+        d = view.walkaway[:, [a, b]]  # the disagreement point: walk-aways in force
         empty = count == 0
         ua = cu[rows, :, a]  # (B, M)
         ub = cu[rows, :, b]
@@ -220,26 +225,20 @@ class Zeuthen(Protocol):
         demands = state.demands.copy()
         demands[~empty, a] = cand[rows, new_ka][~empty]
         demands[~empty, b] = cand[rows, new_kb][~empty]
-        utility = net_utilities(params, text)
-        accepts = np.zeros_like(state.accepts)
-        accepts[:, a] = agreed | (~empty & (ua[rows, new_kb] >= ua[rows, new_ka]))
-        accepts[:, b] = agreed | (~empty & (ub[rows, new_ka] >= ub[rows, new_kb]))
-        others = [p for p in range(params.n_parties) if p not in (a, b)]
-        if others:  # bilateral: the others do not bargain, but say whether they would sign
-            would_sign, _ = answers(params, text, table_view(params, state.learned, t))
-            accepts[:, others] = would_sign[:, others]
+        # the main parties say yes to the text once their offers have met; the others
+        # do not bargain but must sign where their consent is needed (the consent round)
+        bargained = np.ones_like(state.accepts)
+        bargained[:, a] = agreed
+        bargained[:, b] = agreed
+        consent = consent_round(params, state, text, view, active, streams, also=bargained)
         # rows with no bargaining set end at once without a deal
         no_set = active & empty
         state = state.advance(
             params,
             active,
-            agreed,
+            consent=consent,
             text=text,
             demands=demands,
-            utility=utility,
-            walkaway=params.walkaway_at(t),
-            aspiration=state.aspiration,
-            accepts=accepts,
             memory=replace(memory, offer_index=np.stack([new_ka, new_kb], axis=1)),
         )
         if no_set.any():

@@ -33,7 +33,16 @@ __all__ = [
     "scenario_comparison_figure",
 ]
 
-PROTOCOL_MARKERS = {"mediated": "o", "alternating": "s", "zeuthen": "^", "bdm": "P", "compromise": "X"}
+MARKERS = ("o", "s", "^", "P", "X", "D", "v", "*", "h", "<", ">", "p")
+"""Markers by a protocol's place in the listing (a new protocol gets the next one)."""
+
+
+def protocol_marker(name: str) -> str:
+    """The marker of a protocol in comparison figures."""
+    from sim.protocols import protocol_names
+
+    names = protocol_names()
+    return MARKERS[names.index(name) % len(MARKERS)] if name in names else MARKERS[0]
 
 
 @dataclass(frozen=True)
@@ -184,7 +193,7 @@ def comparison_figure(comparison: ProtocolComparison) -> Figure:
             ax.plot(
                 out.deal[issue.id],
                 k,
-                marker=PROTOCOL_MARKERS.get(name, "o"),
+                marker=protocol_marker(name),
                 ms=10,
                 ls="none",
                 color=TEXT_COLOUR,
