@@ -157,3 +157,39 @@ def test_public_names_load_lazily():
 
     for name in sim.__all__:
         assert getattr(sim, name) is not None
+
+
+def _all_of(path: Path) -> set[str] | None:
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return set(ast.literal_eval(node.value))
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "__all__":
+            return set(ast.literal_eval(node.value))
+    return None
+
+
+def test_imported_names_are_public_and_listed_in_all():
+    """A name another module imports is public (no leading underscore) and in its module's ``__all__``."""
+    mods = modules()
+    wrong = []
+    for name, path in mods.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith("sim") or node.level:
+                continue
+            target = mods.get(node.module)
+            if target is None or node.module == "sim":
+                continue
+            exported = _all_of(target)
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" in mods:
+                    continue  # a submodule
+                if alias.name.startswith("_") and alias.name != "__version__":
+                    wrong.append(f"{name} imports private {node.module}.{alias.name}")
+                elif exported is None or alias.name not in exported:
+                    wrong.append(f"{name} imports {node.module}.{alias.name}, not in its __all__")
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+def test_every_module_declares_all():
+    missing = sorted(name for name, path in modules().items() if _all_of(path) is None and path.stat().st_size > 0)
+    assert not missing, missing

@@ -2,3 +2,5 @@
 
 Nothing here imports any other part of the package.
 """
+
+__all__: list[str] = []

@@ -26,7 +26,11 @@ from sim.engine.model import resolve_protocol
 from sim.engine.outcome import final_utilities
 from sim.protocols import Protocol, State
 
-__all__ = ["run_kernel", "run_many"]
+__all__ = [
+    "outcome_table",
+    "run_kernel",
+    "run_many",
+]
 
 
 def run_kernel(protocol: Protocol, params: KernelParams, seeds: np.ndarray) -> State:

@@ -1,1 +1,3 @@
 """Many runs: experiment files, samplers, sweeps, analysis, the benchmark and the gallery."""
+
+__all__: list[str] = []

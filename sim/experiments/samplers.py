@@ -26,7 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DESIGNS", "Design", "Parameter", "make_design"]
+__all__ = [
+    "DESIGNS",
+    "Design",
+    "make_design",
+    "Parameter",
+    "salib_problem",
+]
 
 DESIGNS = ("grid", "lhs", "sobol", "morris", "montecarlo")
 

@@ -37,7 +37,15 @@ from sim.engine.model import resolve_protocol
 from sim.engine.scenarios import scenario_from_dict
 from sim.experiments.spec import Experiment
 
-__all__ = ["chunk_path", "read_results", "run_chunk", "sweep", "sweep_dir"]
+__all__ = [
+    "MANIFEST",
+    "chunk_path",
+    "process_context",
+    "read_results",
+    "run_chunk",
+    "sweep",
+    "sweep_dir",
+]
 
 MANIFEST = "manifest.json"
 ROOT = Path(__file__).resolve().parents[2]

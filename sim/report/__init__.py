@@ -1,1 +1,3 @@
 """Reports of runs: the outcome's files, figures, terminal tables and comparisons."""
+
+__all__: list[str] = []

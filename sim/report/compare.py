@@ -25,12 +25,16 @@ from sim.report.plots import DPI, TEXT_COLOUR, party_colour
 from sim.report.tables import format_table
 
 __all__ = [
-    "ProtocolComparison",
-    "ScenarioComparison",
+    "MARKERS",
     "compare_protocols",
     "compare_scenarios",
     "comparison_figure",
+    "protocol_marker",
+    "ProtocolComparison",
     "scenario_comparison_figure",
+    "ScenarioComparison",
+    "write_comparison",
+    "write_scenario_comparison",
 ]
 
 MARKERS = ("o", "s", "^", "P", "X", "D", "v", "*", "h", "<", ">", "p")

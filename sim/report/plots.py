@@ -25,11 +25,16 @@ if TYPE_CHECKING:
     from sim.engine.outcome import Outcome
 
 __all__ = [
+    "DPI",
     "PARTY_COLOURS",
+    "TEXT_COLOUR",
+    "finish_panels",
+    "label_issue_axis",
     "outcome_figures",
     "party_colour",
     "trajectories_figure",
     "utilities_figure",
+    "utilities_of",
     "utility_plane_figure",
 ]
 
@@ -204,7 +209,7 @@ def utility_plane_figure(
         bh = baseline.history
         ax.plot(bh.utility[:, a], bh.utility[:, b], **BASELINE_STYLE, label="text as loaded (baseline)")
         if baseline.deal is not None:
-            u = _utilities_of(baseline.scenario, baseline.deal)
+            u = utilities_of(baseline.scenario, baseline.deal)
             ax.plot(u[a], u[b], marker="*", ms=13, ls="none", color="#bbbbbb", mec="#888888", zorder=1)
     if current:
         ax.plot(
@@ -253,10 +258,10 @@ def utility_plane_figure(
         point = outcome.benchmarks.get(key)
         if point is None:
             continue
-        u = _utilities_of(s, point)
+        u = utilities_of(s, point)
         ax.plot(u[a], u[b], marker=marker, ms=8, ls="none", mec=TEXT_COLOUR, mfc="white", label=name)
     if outcome.deal is not None:
-        u = _utilities_of(s, outcome.deal)
+        u = utilities_of(s, outcome.deal)
         ax.plot(
             u[a],
             u[b],
@@ -293,7 +298,8 @@ def _baseline_path(
         ax.plot([baseline.round], [deal], marker="*", ms=11, ls="none", color="#bbbbbb", mec="#888888")
 
 
-def _utilities_of(scenario: Scenario, point: dict[str, float]) -> np.ndarray:
+def utilities_of(scenario: Scenario, point: dict[str, float]) -> np.ndarray:
+    """Every party's utility of a text given in issue units, ``(P,)``."""
     from sim.benchmarks import BargainingProblem
 
     z = np.array([(point[i.id] - i.min) / i.span for i in scenario.issues])

@@ -99,7 +99,7 @@ def outcome_report(outcome: Outcome) -> str:
 
 def solutions_report(scenario: Scenario, solutions: Solutions) -> str:
     """The benchmark solutions as a table (issues by solution), plus utilities."""
-    from sim.report.plots import _utilities_of
+    from sim.report.plots import utilities_of
 
     table = solutions.as_dict()
     header = ["issue"] + [BENCHMARK_NAMES[k] for k in table]
@@ -112,7 +112,7 @@ def solutions_report(scenario: Scenario, solutions: Solutions) -> str:
     for a, party in enumerate(scenario.parties):
         row = [party.name]
         for v in table.values():
-            row.append(f"{_utilities_of(scenario, v)[a]:.3f}" if v else "-")
+            row.append(f"{utilities_of(scenario, v)[a]:.3f}" if v else "-")
         urows.append(row + [f"{party.walkaway:.3f}"])
     lines.append(format_table(["utility of"] + header[1:] + ["walk-away"], urows))
     return "\n".join(lines)

@@ -1,1 +1,3 @@
 """The classroom UI: Solara on Mesa's SolaraViz parts (``negsim ui``)."""
+
+__all__: list[str] = []

@@ -49,17 +49,19 @@ from sim.engine.scenarios import load_scenario
 from sim.protocols import protocol_names
 
 __all__ = [
-    "ClassroomModel",
-    "Control",
-    "Snapshot",
     "baseline_run",
     "changed_values",
+    "ClassroomModel",
+    "Control",
     "controls",
+    "default_scenario",
     "frontier_for",
     "load_cached",
     "model_params",
+    "saved_filename",
     "scenario_files",
     "scenario_toml",
+    "Snapshot",
     "solutions_for",
     "summary",
     "variant_scenario",
