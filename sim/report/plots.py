@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.core.scenario import Issue, Scenario
+from sim.core.scenario import Issue, Party, Scenario
 
 if TYPE_CHECKING:
     from sim.engine.outcome import Outcome
@@ -30,8 +30,10 @@ __all__ = [
     "TEXT_COLOUR",
     "finish_panels",
     "label_issue_axis",
+    "no_deal_line",
     "outcome_figures",
     "party_colour",
+    "red_lines_by_round",
     "trajectories_figure",
     "utilities_figure",
     "utilities_of",
@@ -68,8 +70,11 @@ def finish_panels(fig: Figure, axes, used: int, title: str, top: float, bottom: 
     """Hide unused panels, put the first panel's legend under the figure, title it, lay it out."""
     for ax in axes[used:]:
         ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    legend: dict[str, object] = {}
+    for ax in axes[:used]:  # every label once (the no-deal line may be on a later panel only)
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=len(legend), fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, bottom, 1, top))
     return fig
@@ -83,8 +88,9 @@ def _grid(n: int) -> tuple[int, int]:
 def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) -> Figure:
     """Per issue: the tabled text and each party's position by round.
 
-    Ideals are dotted lines, red lines shaded bands (the side a party will not
-    accept), the deal a star.
+    Ideals are dotted lines; red lines are hatched bands (the side a party will
+    not accept) that move as the lines soften round by round; the no-deal line
+    (an issue's ``no_deal_path``) is dashed; the deal is a star.
 
     Args:
         outcome: The run (finished, or still going: its history so far).
@@ -105,11 +111,14 @@ def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) ->
             colour = party_colour(a)
             ax.plot(rounds, h.positions[:, a, k], color=colour, lw=1.2, alpha=0.9, label=party.name)
             ax.axhline(party.ideal[issue.id], color=colour, lw=0.8, ls=":")
-            low, high = party.red_lines[issue.id]
-            if low > issue.min:
-                ax.axhspan(issue.min, low, color=colour, alpha=0.10, hatch="//", lw=0)
-            if high < issue.max:
-                ax.axhspan(high, issue.max, color=colour, alpha=0.10, hatch="//", lw=0)
+            low, high = red_lines_by_round(party, issue, rounds)
+            if party.red_lines[issue.id][0] > issue.min:
+                ax.fill_between(rounds, issue.min, low, color=colour, alpha=0.10, hatch="//", lw=0)
+            if party.red_lines[issue.id][1] < issue.max:
+                ax.fill_between(rounds, high, issue.max, color=colour, alpha=0.10, hatch="//", lw=0)
+        line = no_deal_line(issue, rounds)
+        if line is not None:
+            ax.plot(rounds, line, color="#555555", lw=1.4, ls="--", label="no-deal line")
         ax.plot(rounds, h.text[:, k], color=TEXT_COLOUR, lw=2.4, marker="o", ms=2.5, label="text")
         if outcome.deal is not None:
             ax.plot(
@@ -129,6 +138,28 @@ def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) ->
         if baseline is not None:
             ax.set_xlim(-0.5, max(h.rounds, baseline.history.rounds, 1) + 0.5)
     return finish_panels(fig, axes, len(s.issues), f"{s.title}: positions by round ({outcome.protocol})", 0.97, 0.05)
+
+
+def red_lines_by_round(party: Party, issue: Issue, rounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A party's red lines on an issue in force in each round, in issue units: ``(low, high)``.
+
+    Each line relaxes by the party's ``soften`` per round (never past the
+    scale's ends), as the kernel softens it. A guarantor's lines bind only on the
+    issues it signs for; elsewhere the whole scale is open.
+    """
+    low, high = party.red_lines[issue.id]
+    if issue.id not in party.must_agree_on:
+        low, high = issue.min, issue.max
+    soften = party.red_soften.get(issue.id, 0.0) * np.asarray(rounds, dtype=float)
+    return np.maximum(low - soften, issue.min), np.minimum(high + soften, issue.max)
+
+
+def no_deal_line(issue: Issue, rounds: np.ndarray) -> np.ndarray | None:
+    """The issue's no-deal line by round (``no_deal_path`` interpolated), or None without one."""
+    if not issue.no_deal_path:
+        return None
+    r, v = zip(*issue.no_deal_path, strict=True)
+    return np.interp(rounds, r, v)
 
 
 def utilities_figure(outcome: Outcome, *, baseline: Outcome | None = None) -> Figure:
