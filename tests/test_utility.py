@@ -7,7 +7,7 @@ import pytest
 from conftest import four_party_data
 
 from sim.core.compile import compile_params
-from sim.core.utility import issue_values, snap_to_grid, utilities, walkaway_at, within_red_lines
+from sim.core.utility import issue_values, snap_to_grid, utilities, within_red_lines
 from sim.engine.scenarios import scenario_from_dict
 
 
@@ -50,8 +50,7 @@ def test_batch_axis_broadcasts():
     np.testing.assert_array_equal(batched, one_by_one)
 
 
-def test_red_lines_and_grid_and_drift():
+def test_red_lines_and_grid():
     inside = within_red_lines(np.array([0.3, 0.9]), np.array([[0.0, 0.5], [0.4, 0.0]]), np.ones((2, 2)))
     assert inside.tolist() == [True, False]
     np.testing.assert_allclose(snap_to_grid(np.array([0.123, 0.5]), np.array([0.1, 0.0])), [0.1, 0.5])
-    np.testing.assert_allclose(walkaway_at(np.array([0.5, 0.01]), np.array([-0.1, -0.01]), 3), [0.2, 0.0])

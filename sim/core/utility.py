@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "RED_LINE_TOLERANCE",
     "all_issues",
     "weighted_mean",
     "issue_values",
@@ -28,7 +29,6 @@ __all__ = [
     "within_red_lines",
     "snap_to_grid",
     "snap_toward",
-    "walkaway_at",
     "safe_divide",
 ]
 
@@ -185,17 +185,3 @@ def snap_toward(text: np.ndarray, target: np.ndarray, step: np.ndarray) -> np.nd
     k = text / safe
     toward = np.where(target >= text, np.ceil(k - 1e-9), np.floor(k + 1e-9)) * safe
     return np.clip(np.where(step > 0, toward, text), 0.0, 1.0)
-
-
-def walkaway_at(walkaway: np.ndarray, drift: np.ndarray, t: int | np.ndarray) -> np.ndarray:
-    """Walk-away value after ``t`` rounds: ``clip(w0 + drift * t, 0, 1)``.
-
-    Args:
-        walkaway: Walk-away values at round 0, ``(..., P)``.
-        drift: Change per round, ``(..., P)``.
-        t: Round number.
-
-    Returns:
-        Walk-away values at round t, ``(..., P)``.
-    """
-    return np.clip(walkaway + drift * t, 0.0, 1.0)
