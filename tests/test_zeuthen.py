@@ -132,3 +132,24 @@ def test_deal_outside_a_win_set_is_not_ratified():
     out = run(_audit_case(ratification={"bounds": {"x": {"min": 76}}}), solutions=NO_BENCH)
     assert out.ratification_failures()
     assert not out.agreement or out.deal["x"] >= 76
+
+
+def test_an_issue_the_two_main_parties_ignore_is_settled_for_the_rest_of_the_table():
+    # A and B care only about x; C (a third party) only about y, ideal 7. Every y is the same to A and B,
+    # so the offers take the y the whole table values most: C's 7 - not the low end of y's grid (which
+    # the scale's direction would decide: read backwards, the low end is the other end)
+    data = two_party_data(protocol="zeuthen", rounds=60)
+    data["issues"] = {"x": {"min": 0, "max": 10, "step": 1}, "y": {"min": 0, "max": 10, "step": 1}}
+    data["parties"]["a"].update(ideal={"x": 0, "y": 0}, salience={"x": 1.0, "y": 0.0}, walkaway=0.1)
+    data["parties"]["b"].update(ideal={"x": 10, "y": 0}, salience={"x": 1.0, "y": 0.0}, walkaway=0.1)
+    data["parties"]["c"] = {
+        "name": "C",
+        "capability": 0.5,
+        "patience": 0.9,
+        "walkaway": 0.0,
+        "ideal": {"x": 5, "y": 7},
+        "salience": {"x": 0.0, "y": 1.0},
+    }
+    out = run(scenario_from_dict(data), solutions=NO_BENCH)
+    assert out.agreement
+    assert out.deal["x"] == pytest.approx(5) and out.deal["y"] == pytest.approx(7)

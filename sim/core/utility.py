@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "GRID_TIE",
     "RED_LINE_TOLERANCE",
     "all_issues",
     "weighted_mean",
@@ -27,12 +28,16 @@ __all__ = [
     "weighted_sum",
     "utilities",
     "within_red_lines",
+    "round_to_grid",
     "snap_to_grid",
     "snap_toward",
     "safe_divide",
 ]
 
 RED_LINE_TOLERANCE = 1e-9
+
+GRID_TIE = 1e-9
+"""How close to halfway (in grid steps) a position counts as a tie when rounding to a grid."""
 
 
 def safe_divide(numerator, denominator, fill=0.0) -> np.ndarray:
@@ -151,8 +156,35 @@ def within_red_lines(text: np.ndarray, red_low: np.ndarray, red_high: np.ndarray
     return np.einsum("...i->...", outside.view(np.uint8)) == 0
 
 
+def round_to_grid(k: np.ndarray, n: np.ndarray | float) -> np.ndarray:
+    """Round positions counted in grid steps to whole steps, ties toward the nearer end of the scale.
+
+    A tie (a position halfway between two grid points, within ``GRID_TIE``)
+    goes to the point away from the scale's midpoint ``n / 2``: down in the
+    lower half, up in the upper half. Read backwards (``k -> n - k``) the scale
+    rounds to the mirrored point, so no direction of a scale is favoured;
+    numpy's rounding (half to even) would favour one wherever ``n`` is odd.
+    (Only a tie at the midpoint itself, with ``n`` odd, has no mirror-symmetric
+    rounding: it goes down.)
+
+    Args:
+        k: Positions in grid steps from the scale's low end.
+        n: The scale's length in grid steps (broadcastable to ``k``).
+
+    Returns:
+        Whole numbers of steps (floats).
+    """
+    lower = np.floor(k)
+    frac = k - lower
+    tie = np.abs(frac - 0.5) <= GRID_TIE  # halfway, up to float noise (k and n - k carry different noise)
+    up = np.where(tie, k > np.asarray(n) / 2, frac > 0.5)
+    return lower + up
+
+
 def snap_to_grid(text: np.ndarray, step: np.ndarray) -> np.ndarray:
     """Round a normalised text to each issue's grid (``step`` 0 = continuous).
+
+    Ties go toward the nearer end of the scale (:func:`round_to_grid`).
 
     Args:
         text: Normalised text, ``(..., I)``.
@@ -164,7 +196,7 @@ def snap_to_grid(text: np.ndarray, step: np.ndarray) -> np.ndarray:
     if not np.any(step > 0):
         return text
     safe = np.where(step > 0, step, 1.0)
-    snapped = np.where(step > 0, np.round(text / safe) * safe, text)
+    snapped = np.where(step > 0, round_to_grid(text / safe, 1.0 / safe) * safe, text)
     return np.clip(snapped, 0.0, 1.0)
 
 
@@ -172,7 +204,8 @@ def snap_toward(text: np.ndarray, target: np.ndarray, step: np.ndarray) -> np.nd
     """Round a normalised text onto the grid, on each issue to the side of ``target``.
 
     Used where rounding must not cost a given party anything (an equilibrium
-    offer rounded in the responder's favour).
+    offer rounded in the responder's favour). Where the text already sits at
+    the target, the nearest grid point is the one in the party's favour.
 
     Args:
         text: Normalised text, ``(..., I)``.
@@ -183,5 +216,10 @@ def snap_toward(text: np.ndarray, target: np.ndarray, step: np.ndarray) -> np.nd
         return text
     safe = np.where(step > 0, step, 1.0)
     k = text / safe
-    toward = np.where(target >= text, np.ceil(k - 1e-9), np.floor(k + 1e-9)) * safe
-    return np.clip(np.where(step > 0, toward, text), 0.0, 1.0)
+    nearest = round_to_grid(k, 1.0 / safe)
+    toward = np.where(
+        target > text + 1e-12,
+        np.ceil(k - 1e-9),
+        np.where(target < text - 1e-12, np.floor(k + 1e-9), nearest),
+    )
+    return np.clip(np.where(step > 0, toward * safe, text), 0.0, 1.0)

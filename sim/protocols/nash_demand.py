@@ -60,6 +60,13 @@ from sim.protocols.base import Memory, Protocol, State, consent_round
 __all__ = ["DemandMemory", "NashDemand", "demand_candidates"]
 
 
+def _into_box(ideal: np.ndarray, box_low: np.ndarray, box_high: np.ndarray) -> np.ndarray:
+    """Ideals ``(B, P, I)`` clipped into everyone's red lines; unclipped on an issue whose red lines exclude
+    each other (clipping into an empty box would pick one end of the scale: no side is favoured)."""
+    low, high = box_low[:, None], box_high[:, None]
+    return np.where(low <= high, np.clip(ideal, low, high), ideal)
+
+
 def demand_candidates(params: KernelParams, segment_points: int) -> np.ndarray:
     """The texts the demand game considers, ``(B, M, I)``, inside everyone's red lines at round 0.
 
@@ -69,7 +76,7 @@ def demand_candidates(params: KernelParams, segment_points: int) -> np.ndarray:
     """
     low, high = params.red_lines_at(0)
     box_low, box_high = max_over_parties(low), min_over_parties(high)
-    anchors = np.clip(params.prefs.ideal, box_low[:, None], box_high[:, None])  # (B, P, I)
+    anchors = _into_box(params.prefs.ideal, box_low, box_high)  # (B, P, I)
     force = params.capability[..., None] * params.prefs.salience
     anchors = np.concatenate([anchors, weighted_mean(anchors, force)[:, None]], axis=1)
     steps = np.linspace(0.0, 1.0, segment_points + 2)[1:-1]
@@ -119,7 +126,7 @@ class NashDemand(Protocol):
         candidates = demand_candidates(params, self.segment_points)
         low, high = params.red_lines_at(0)
         box_low, box_high = max_over_parties(low), min_over_parties(high)
-        best_text = np.clip(params.prefs.ideal, box_low[:, None], box_high[:, None])
+        best_text = _into_box(params.prefs.ideal, box_low, box_high)
         prefs = params.prefs
         own = utilities(best_text, prefs.ideal[:, None], prefs.weight[:, None], prefs.curvature[:, None])  # (B, P, P)
         best = np.diagonal(own, axis1=-2, axis2=-1).copy()

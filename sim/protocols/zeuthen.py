@@ -105,8 +105,14 @@ def candidate_offers(
     texts, u = texts[ok], u[ok]
     if len(texts) == 0:
         return texts
-    # keep the Pareto set: sort by U_a descending, keep strict improvements of U_b
-    order = np.lexsort((-u[:, 1], -u[:, 0]))
+    # keep the Pareto set: sort by U_a descending, keep strict improvements of U_b. Texts the two
+    # value alike differ only on issues they do not care about: keep the one the whole table values
+    # most (then the one nearest the second party's best text, as the continuous frontier starts
+    # there), not the first in grid order, which would favour one end of those issues' scales.
+    others = problem.utilities(texts).sum(axis=1)
+    near_b = -np.abs(texts - np.clip(problem.ideal[b], *problem.box)).sum(axis=1)
+    keys = np.round(np.column_stack([u, others, near_b]), 12)
+    order = np.lexsort((-keys[:, 3], -keys[:, 2], -keys[:, 1], -keys[:, 0]))
     keep, best_b = [], -np.inf
     for k in order:
         if u[k, 1] > best_b + 1e-12:
@@ -212,15 +218,20 @@ class Zeuthen(Protocol):
         agreed = ~empty & (new_kb >= new_ka)
         # the accepted offer: the one the conceder reached (the other's standing offer)
         nash = (ua - d[:, [0]]) * (ub - d[:, [1]])
+
+        def a_leads(ka_: np.ndarray, kb_: np.ndarray) -> np.ndarray:
+            """Whether a's offer has the larger Nash product; a tie (to float noise) goes to a's offer."""
+            return nash[rows, ka_] >= nash[rows, kb_] - 1e-12
+
         deal_k = np.where(
             a_moves & ~b_moves,
             new_ka,
-            np.where(b_moves & ~a_moves, new_kb, np.where(nash[rows, new_ka] >= nash[rows, new_kb], new_ka, new_kb)),
+            np.where(b_moves & ~a_moves, new_kb, np.where(a_leads(new_ka, new_kb), new_ka, new_kb)),
         )
         new_ka = np.where(agreed, deal_k, new_ka)
         new_kb = np.where(agreed, deal_k, new_kb)
         cand = np.nan_to_num(memory.candidates)
-        lead = np.where(nash[rows, new_ka] >= nash[rows, new_kb], new_ka, new_kb)
+        lead = np.where(a_leads(new_ka, new_kb), new_ka, new_kb)
         text = np.where(empty[:, None], state.text, cand[rows, lead])
         demands = state.demands.copy()
         demands[~empty, a] = cand[rows, new_ka][~empty]
