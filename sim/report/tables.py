@@ -29,9 +29,11 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def _number(value: float) -> str:
-    """A value or a bound as the margins are printed: four significant digits (0.7545, 740)."""
-    return f"{value:.4g}"
+def _number(value: float, span: float) -> str:
+    """A value or a bound as the margins are printed: four significant digits (0.7545, 740), after rounding
+    away solver noise under a millionth of the issue's span (1e-09 on a 0..1 scale is 0)."""
+    digits = 6 - math.floor(math.log10(span))
+    return f"{round(value, digits) + 0.0:.4g}"
 
 
 def _margin(value: float) -> str:
@@ -68,12 +70,12 @@ def ratification_reasons(outcome: Outcome, round_: int, party_id: str) -> str:
         tolerance = RED_LINE_TOLERANCE * issue.span
         if value > high + tolerance:
             reasons.append(
-                f"{issue.label} {_number(value)} against a bound of at most {_number(high)}: "
+                f"{issue.label} {_number(value, issue.span)} against a bound of at most {_number(high, issue.span)}: "
                 f"over by {_margin(value - high)}"
             )
         elif value < low - tolerance:
             reasons.append(
-                f"{issue.label} {_number(value)} against a bound of at least {_number(low)}: "
+                f"{issue.label} {_number(value, issue.span)} against a bound of at least {_number(low, issue.span)}: "
                 f"under by {_margin(low - value)}"
             )
     if rat.min_utility is not None and utility < rat.min_utility:
