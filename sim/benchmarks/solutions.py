@@ -45,6 +45,7 @@ from sim.benchmarks.concepts import (
     pareto_gap_of,
     weighted_median_point,
 )
+from sim.benchmarks.discrete import discrete_kalai_smorodinsky, discrete_nash, discrete_pareto_gap
 from sim.benchmarks.problem import BargainingProblem
 from sim.core.scenario import Scenario
 from sim.core.utility import weighted_mean
@@ -117,7 +118,17 @@ def pareto_frontier(
 def pareto_gap(scenario: Scenario, deal: dict[str, float]) -> float:
     """Largest utility gain every party could get over ``deal`` (0 = Pareto-efficient)."""
     z = np.array([(deal[i.id] - i.min) / i.span for i in scenario.issues])
-    return pareto_gap_of(BargainingProblem.from_scenario(scenario), z)
+    problem = BargainingProblem.from_scenario(scenario)
+    levels = _levels(scenario)
+    gap = discrete_pareto_gap(problem, levels, z) if any(len(o) for o in levels) else None
+    return pareto_gap_of(problem, z) if gap is None else gap
+
+
+def _levels(scenario: Scenario) -> tuple[np.ndarray, ...]:
+    """Normalised options of each discrete issue (empty for the others)."""
+    return tuple(
+        np.array(sorted((v - i.min) / i.span for v in i.levels)) if i.discrete else np.zeros(0) for i in scenario.issues
+    )
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,8 @@ class Solutions:
     kalai_smorodinsky: dict[str, float] | None
     compromise: dict[str, float]
     weighted_median: dict[str, float]
+    exact: bool = True
+    """False when a discrete problem had too many packages and was solved by its continuous relaxation."""
 
     def as_dict(self) -> dict[str, dict[str, float] | None]:
         """``{"nash": {...}, "kalai_smorodinsky": ..., "compromise": ..., "weighted_median": ...}``."""
@@ -149,6 +162,17 @@ def solve(scenario: Scenario) -> Solutions:
         The solutions, each ``{issue: value}`` in the issue's units.
     """
     problem = BargainingProblem.from_scenario(scenario)
+    levels = _levels(scenario)
+    if any(len(options) for options in levels):  # packages of options: the concepts over the discrete space
+        nash, exact_nash = discrete_nash(problem, levels)
+        ks, exact_ks = discrete_kalai_smorodinsky(problem, levels)
+        return Solutions(
+            nash=_raw(scenario, nash),
+            kalai_smorodinsky=_raw(scenario, ks),
+            compromise=compromise(scenario),
+            weighted_median=weighted_median(scenario),
+            exact=exact_nash and exact_ks,
+        )
     return Solutions(
         nash=_raw(scenario, nash_point(problem)),
         kalai_smorodinsky=_raw(scenario, kalai_smorodinsky_point(problem)),
