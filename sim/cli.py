@@ -282,12 +282,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
     from sim.engine.scenarios import load_scenario
-    from sim.experiments.bench import bench, bench_report
+    from sim.experiments.bench import bench, bench_report, startup, startup_report
 
     path = Path(args.scenario)
     if args.scenario == DEFAULT_SCENARIO and not path.exists():  # run from elsewhere: the project's copy
         path = PROJECT / DEFAULT_SCENARIO
     scenario = load_scenario(path)
+    if args.startup:
+        result = startup(str(path))
+        print(json.dumps(result) if args.json else startup_report(result))
+        return 0
     result = bench(scenario, args.protocol, runs=args.runs, stepped_runs=args.stepped_runs)
     print(json.dumps(result) if args.json else bench_report(result))
     return 0
@@ -368,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=200,
         help="stepped runs (default 200)",
     )
+    p.add_argument("--startup", action="store_true", help="measure start-up instead: --help, run, import sim")
     p.add_argument("--json", action="store_true", help="print the measurements as JSON")
     p.set_defaults(func=cmd_bench)
 

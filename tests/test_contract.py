@@ -27,7 +27,7 @@ from scenario_strategies import scenario_tables
 from sim.benchmarks import Solutions
 from sim.core.compile import compile_params
 from sim.core.streams import RunStreams
-from sim.engine.batch import run_kernel
+from sim.engine.kernel import run_kernel
 from sim.engine.model import NegotiationModel
 from sim.engine.runner import run
 from sim.engine.scenarios import scenario_from_dict
