@@ -170,3 +170,33 @@ def test_equilibrium_on_a_grid_still_agrees_in_round_one(d1, d2):
     out = run(scenario_from_dict(data), solutions=NO_BENCH)
     assert out.agreement and out.round == 1
     assert out.utilities["a"] == pytest.approx((1 - d2) / (1 - d1 * d2), abs=0.01)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (GENEVA.parent).glob("*.toml")))
+def test_closed_form_offers_agree_with_bisection_on_every_shipped_scenario(name):
+    """Issue #17: the closed-form concession (exact for straight-line values, Newton for curved ones) replaces a
+    50-step bisection; deals, rounds and utilities agree with the bisection's to 1e-12."""
+    from sim.protocols.alternating import Alternating
+
+    s = load_scenario(GENEVA.parent / name)
+    fast = run(s, protocol=Alternating(), solutions=NO_BENCH)
+    slow = run(s, protocol=Alternating(offer_solver="bisection"), solutions=NO_BENCH)
+    assert fast.agreement == slow.agreement and fast.round == slow.round and fast.end_round == slow.end_round
+    for pid in s.party_ids:
+        assert fast.utilities[pid] == pytest.approx(slow.utilities[pid], abs=1e-12)
+    if fast.deal:
+        for i in s.issues:
+            assert fast.deal[i.id] == pytest.approx(slow.deal[i.id], abs=1e-12 * i.span)
+
+
+@pytest.mark.parametrize("k", [0.5, 1.0, 2.0, 3.0])
+def test_concession_solves_the_utility_equation(k):
+    """U(lam) = sum_i w_i (1 - lam d_i) ** k = target, against the bisection to 1e-12, on random rows."""
+    rng = np.random.default_rng(3)
+    ideal, reference = rng.uniform(0, 1, (50, 3)), rng.uniform(0, 1, (50, 3))
+    weight = rng.dirichlet(np.ones(3), 50)
+    curvature = np.full((50, 3), k)
+    target = rng.uniform(0.3, 1.0, 50)
+    fast = concede_along(ideal, reference, weight, curvature, target)
+    slow = concede_along(ideal, reference, weight, curvature, target, solver="bisection")
+    np.testing.assert_allclose(fast, slow, atol=1e-12)

@@ -97,11 +97,21 @@ def concede_along(
     curvature: np.ndarray,
     target: np.ndarray,
     steps: int = 50,
+    solver: str = "closed_form",
 ) -> np.ndarray:
     """The point ``p + lam (r - p)`` where the party's utility equals ``target``.
 
-    Utility falls monotonically along the segment, so bisection on lam in
-    [0, 1] finds it (to 2**-steps); lam = 1 when even r beats the target.
+    Along the segment the distance to the ideal on issue i is ``lam d_i`` with
+    ``d_i = |r_i - p_i|``, so ``U(lam) = sum_i w_i (1 - lam d_i) ** k_i`` falls
+    monotonically; lam = 1 when even r beats the target.
+
+    * ``solver = "closed_form"``: with straight-line values (every k_i = 1)
+      ``U(lam) = 1 - lam sum_i w_i d_i``, so ``lam = (1 - target) / sum_i w_i d_i``
+      exactly; with curved values, safeguarded Newton steps on
+      ``U(lam) = target`` (``U'(lam) = -sum_i w_i k_i d_i (1 - lam d_i) ** (k_i - 1)``),
+      falling back to bisection inside the bracket, to 1e-15.
+    * ``solver = "bisection"``: ``steps`` halvings of [0, 1] (the original
+      method; both agree to 1e-12, tested on every shipped scenario).
 
     Args:
         ideal: The party's ideal, ``(B, I)``.
@@ -109,12 +119,21 @@ def concede_along(
         weight: Its normalised salience, ``(B, I)``.
         curvature: Its exponents, ``(B, I)``.
         target: Target utilities, ``(B,)``.
-        steps: Bisection steps.
+        steps: Bisection steps (``solver = "bisection"``).
+        solver: ``"closed_form"`` or ``"bisection"``.
 
     Returns:
         Offers, ``(B, I)``.
     """
+    d = np.abs(reference - ideal)
+    if solver == "bisection":
+        lam = _bisect(ideal, reference, weight, curvature, target, steps)
+    else:
+        lam = _concession(d, weight, curvature, target)
+    return ideal + lam[:, None] * (reference - ideal)
 
+
+def _bisect(ideal, reference, weight, curvature, target, steps: int) -> np.ndarray:
     def utility(lam: np.ndarray) -> np.ndarray:
         x = ideal + lam[:, None] * (reference - ideal)
         return utilities(x, ideal[:, None, :], weight[:, None, :], curvature[:, None, :])[:, 0]
@@ -127,8 +146,41 @@ def concede_along(
         above = utility(mid) >= target
         low = np.where(above, mid, low)
         high = np.where(above, high, mid)
-    lam = np.where(at_reference, 1.0, low)
-    return ideal + lam[:, None] * (reference - ideal)
+    return np.where(at_reference, 1.0, low)
+
+
+def _concession(d: np.ndarray, weight: np.ndarray, curvature: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``lam`` in [0, 1] with ``sum_i w_i (1 - lam d_i) ** k_i = target`` (1 if even lam = 1 is above it)."""
+    slope = np.einsum("bi,bi->b", weight, d)
+    lam = np.clip(safe_divide(1.0 - target, slope, 1.0), 0.0, 1.0)
+    curved = np.any(curvature != 1.0, axis=-1)
+    if not curved.any():
+        return lam
+    rows = np.flatnonzero(curved)
+    w, k, dd, goal = weight[rows], curvature[rows], d[rows], target[rows]
+
+    def value(x: np.ndarray) -> np.ndarray:
+        return np.einsum("bi,bi->b", w, np.clip(1.0 - x[:, None] * dd, 0.0, 1.0) ** k)
+
+    low, high = np.zeros(len(rows)), np.ones(len(rows))
+    at_end = value(high) >= goal
+    x = np.clip(lam[rows], 0.0, 1.0)
+    for _ in range(60):
+        f = value(x) - goal
+        low = np.where(f >= 0, x, low)
+        high = np.where(f >= 0, high, x)
+        base = np.clip(1.0 - x[:, None] * dd, 1e-300, 1.0)
+        slope_x = -np.einsum("bi,bi->b", w * k * dd, base ** (k - 1.0))
+        step = safe_divide(f, -slope_x, 0.0)
+        newton = x + step
+        bisect = 0.5 * (low + high)
+        x_new = np.where((newton > low) & (newton < high) & (slope_x < 0), newton, bisect)
+        if np.all(np.abs(x_new - x) <= 1e-16) or np.all(high - low <= 1e-15):
+            x = x_new
+            break
+        x = x_new
+    lam[rows] = np.where(at_end, 1.0, np.clip(x, 0.0, 1.0))
+    return lam
 
 
 def rubinstein_offers(
@@ -199,9 +251,11 @@ class Alternating(Protocol):
     """Stacked alternating offers with a strategy per party.
 
     Args:
-        bisection_steps: Halvings of the concession interval when an offer is
-            sought on the segment to the reference point (2**-steps accuracy).
+        bisection_steps: Halvings of the concession interval with
+            ``offer_solver = "bisection"`` (2**-steps accuracy).
         accept_tolerance: Slack on a responder's threshold (float noise).
+        offer_solver: ``"closed_form"`` (exact for straight-line values, Newton
+            for curved ones) or ``"bisection"`` (the original method).
     """
 
     name = "alternating"
@@ -209,9 +263,12 @@ class Alternating(Protocol):
     reference = "Rubinstein (1982); Binmore, Rubinstein & Wolinsky (1986); Faratin et al. (1998)"
     listing_order = 1
 
-    def __init__(self, bisection_steps: int = 50, accept_tolerance: float = 1e-9) -> None:
+    def __init__(
+        self, bisection_steps: int = 50, accept_tolerance: float = 1e-9, offer_solver: str = "closed_form"
+    ) -> None:
         self.bisection_steps = bisection_steps
         self.accept_tolerance = accept_tolerance
+        self.offer_solver = offer_solver
 
     @classmethod
     def check(cls, ctx: RuleContext) -> list[Problem]:
@@ -268,6 +325,7 @@ class Alternating(Protocol):
             params.prefs.curvature[:, q],
             target[:, q],
             self.bisection_steps,
+            self.offer_solver,
         )
         offer = snap_to_grid(np.clip(offer, view.low[:, q], view.high[:, q]), params.step, params.levels)
         if plays_eq.any():  # the stationary offer, rounded onto the grid in the responder's favour
