@@ -49,6 +49,9 @@ from sim.protocols.base import Memory, Protocol, State, consent_round
 
 __all__ = ["FRONTIER_POINTS", "GRID_LIMIT", "Zeuthen", "ZeuthenMemory", "candidate_offers", "zeuthen_risk"]
 
+_OFFERS: dict[bytes, np.ndarray] = {}
+"""Candidate offers by bargaining problem (its arrays' bytes), the most recent 64."""
+
 GRID_LIMIT = 200_000
 FRONTIER_POINTS = 401
 
@@ -160,7 +163,7 @@ class Zeuthen(Protocol):
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: the candidate offers per row; each main party states its best."""
-        rows = [candidate_offers(params, r, self.grid_limit, self.frontier_points) for r in range(params.batch)]
+        rows = self._candidates(params)
         m = max(1, max(len(c) for c in rows))
         cand = np.full((params.batch, m, params.n_issues), np.nan)
         count = np.zeros(params.batch, dtype=np.int64)
@@ -182,6 +185,25 @@ class Zeuthen(Protocol):
         demands[has, a] = cand[rows_, index[:, 0]][has]
         demands[has, b] = cand[rows_, index[:, 1]][has]
         return replace(state, demands=demands)
+
+    def _candidates(self, params: KernelParams) -> list[np.ndarray]:
+        """Every row's candidate offers, computed once per distinct bargaining problem (rows of a batch often
+        share it: the same scenario under other seeds) and kept across calls (the last 64 problems)."""
+        low, high = params.red_lines_at(0)
+        walk = params.walkaway_at(0)
+        prefs = params.prefs
+        arrays = (prefs.ideal, prefs.weight, prefs.curvature, low, high, walk)
+        shared = (params.step, np.array(params.main), *params.levels, np.array([self.grid_limit, self.frontier_points]))
+        tail = b"".join(np.ascontiguousarray(a).tobytes() for a in shared)
+        rows = []
+        for r in range(params.batch):
+            key = b"".join(np.ascontiguousarray(a[r]).tobytes() for a in arrays) + tail
+            if key not in _OFFERS:
+                _OFFERS[key] = candidate_offers(params.take(slice(r, r + 1)), 0, self.grid_limit, self.frontier_points)
+                if len(_OFFERS) > 64:
+                    _OFFERS.pop(next(iter(_OFFERS)))
+            rows.append(_OFFERS[key])
+        return rows
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One round: risks compared, the less willing party concedes minimally."""
