@@ -165,20 +165,19 @@ def _concession(d: np.ndarray, weight: np.ndarray, curvature: np.ndarray, target
     low, high = np.zeros(len(rows)), np.ones(len(rows))
     at_end = value(high) >= goal
     x = np.clip(lam[rows], 0.0, 1.0)
-    for _ in range(60):
+    settled = np.zeros(len(rows), dtype=bool)
+    for _ in range(60):  # each row stops on its own, so a row's offer does not depend on the others in the batch
         f = value(x) - goal
         low = np.where(f >= 0, x, low)
         high = np.where(f >= 0, high, x)
         base = np.clip(1.0 - x[:, None] * dd, 1e-300, 1.0)
         slope_x = -np.einsum("bi,bi->b", w * k * dd, base ** (k - 1.0))
-        step = safe_divide(f, -slope_x, 0.0)
-        newton = x + step
-        bisect = 0.5 * (low + high)
-        x_new = np.where((newton > low) & (newton < high) & (slope_x < 0), newton, bisect)
-        if np.all(np.abs(x_new - x) <= 1e-16) or np.all(high - low <= 1e-15):
-            x = x_new
+        newton = x + safe_divide(f, -slope_x, 0.0)
+        x_new = np.where((newton > low) & (newton < high) & (slope_x < 0), newton, 0.5 * (low + high))
+        settled |= (np.abs(x_new - x) <= 1e-16) | (high - low <= 1e-15)
+        x = np.where(settled, x, x_new)
+        if settled.all():
             break
-        x = x_new
     lam[rows] = np.where(at_end, 1.0, np.clip(x, 0.0, 1.0))
     return lam
 
