@@ -42,6 +42,7 @@ from sim.benchmarks.concepts import (
     frontier,
     kalai_smorodinsky_point,
     nash_point,
+    pareto_gain_of,
     pareto_gap_of,
     weighted_median_point,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "kalai_smorodinsky",
     "nash_solution",
     "pareto_frontier",
+    "pareto_gain",
     "pareto_gap",
     "solve",
     "weighted_median",
@@ -114,10 +116,18 @@ def pareto_frontier(
     return utils, [_raw(scenario, t) for t in texts]
 
 
+def _normalised(scenario: Scenario, deal: dict[str, float]) -> np.ndarray:
+    return np.array([(deal[i.id] - i.min) / i.span for i in scenario.issues])
+
+
 def pareto_gap(scenario: Scenario, deal: dict[str, float]) -> float:
-    """Largest utility gain every party could get over ``deal`` (0 = Pareto-efficient)."""
-    z = np.array([(deal[i.id] - i.min) / i.span for i in scenario.issues])
-    return pareto_gap_of(BargainingProblem.from_scenario(scenario), z)
+    """Largest utility gain every party could get over ``deal`` at once (0 = weakly Pareto-efficient)."""
+    return pareto_gap_of(BargainingProblem.from_scenario(scenario), _normalised(scenario, deal))
+
+
+def pareto_gain(scenario: Scenario, deal: dict[str, float]) -> float:
+    """Largest total utility gain over ``deal`` with nobody losing (0 = strongly Pareto-efficient)."""
+    return pareto_gain_of(BargainingProblem.from_scenario(scenario), _normalised(scenario, deal))
 
 
 @dataclass(frozen=True)

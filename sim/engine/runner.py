@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.benchmarks.solutions import Solutions, pareto_gap, solve
+from sim.benchmarks.solutions import Solutions, pareto_gain, pareto_gap, solve
 from sim.core.scenario import Scenario
 from sim.engine.model import NegotiationModel
 from sim.engine.outcome import History, Outcome, result_of
@@ -66,6 +66,7 @@ def run(
         distance_to_nash=distance_to(scenario, deal, solutions.nash),
         distance_to_ks=distance_to(scenario, deal, solutions.kalai_smorodinsky),
         pareto_gap=None if deal is None else pareto_gap(scenario, deal),
+        pareto_gain=None if deal is None else pareto_gain(scenario, deal),
         accepts={pid: bool(a) for pid, a in zip(ids, state.accepts[0], strict=True)},
         forecast=model.protocol.forecast,
         history=History.from_states(scenario, model.history),
