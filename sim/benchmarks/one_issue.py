@@ -46,7 +46,7 @@ given. The feasible texts are the box ``[low, high]`` (the red lines).
   Decides*, CUP): ``sum_a c_a s_a p_a / sum_a c_a s_a``.
 * **Weighted median** (Black 1948): the smallest ideal whose cumulative weight
   reaches half the total; on an exact half, the midpoint to the next ideal
-  (the same rule as the weighted median of :func:`sim.solve`).
+  that carries weight (the weighted median of :func:`sim.solve`).
 
 All functions take ideals on the normalised scale [0, 1] (divide by the
 issue's span first) and return a normalised position, or None where the
@@ -278,7 +278,8 @@ def weighted_median_1d(values: np.ndarray | list[float], weights: np.ndarray | l
 
     The smallest value whose cumulative weight reaches half the total; where
     the cumulative weight there is exactly half, the midpoint to the next
-    value. Values that are NaN are left out; weights must be >= 0.
+    value that carries weight (so that reversing the scale mirrors the
+    median). Values that are NaN are left out; weights must be >= 0.
 
     Args:
         values: Ideals, ``(P,)``.
@@ -301,8 +302,9 @@ def weighted_median_1d(values: np.ndarray | list[float], weights: np.ndarray | l
         return float(np.median(v))
     cum = np.cumsum(w)
     k = int(np.searchsorted(cum, total / 2 - 1e-12 * total))
-    if abs(cum[k] - total / 2) <= 1e-12 * total and k + 1 < len(v):
-        return float((v[k] + v[k + 1]) / 2)
+    later = np.flatnonzero(w[k + 1 :] > 0)  # the next value that carries weight
+    if abs(cum[k] - total / 2) <= 1e-12 * total and later.size:
+        return float((v[k] + v[k + 1 + later[0]]) / 2)
     return float(v[k])
 
 
