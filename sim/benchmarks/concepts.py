@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.benchmarks.one_issue import kalai_smorodinsky_point_1d, nash_point_1d, weighted_median_1d
+from sim.benchmarks.one_issue import best_for_1d, kalai_smorodinsky_point_1d, nash_point_1d, weighted_median_1d
 from sim.benchmarks.problem import BargainingProblem
 from sim.benchmarks.solver import SmoothProgram
 
@@ -228,6 +228,8 @@ def best_for(
     Returns:
         The normalised text, or None if no text gives ``U_a >= floor``.
     """
+    if problem.n_issues == 1 and problem.weight[a, 0] > 0:
+        return best_for_1d(problem, b, a, floor)  # exact on one issue
     if not problem.feasible:
         return None
     low, high = problem.box

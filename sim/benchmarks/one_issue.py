@@ -60,6 +60,7 @@ import numpy as np
 from sim.benchmarks.problem import BargainingProblem
 
 __all__ = [
+    "best_for_1d",
     "compromise_1d",
     "kalai_smorodinsky_1d",
     "kalai_smorodinsky_point_1d",
@@ -343,3 +344,28 @@ def kalai_smorodinsky_point_1d(problem: BargainingProblem) -> np.ndarray | None:
         return None
     z = kalai_smorodinsky_1d(**_problem_arrays(problem))
     return None if z is None else np.array([z])
+
+
+def best_for_1d(problem: BargainingProblem, b: int, a: int, floor: float) -> np.ndarray | None:
+    """The text of a one-issue problem maximising ``U_b`` subject to ``U_a >= floor``, exactly.
+
+    ``U_a >= floor`` holds on an interval around a's ideal (radius
+    ``1 - (floor / w_a) ** (1 / k_a)``); inside the box, b's best text is the
+    point of that interval nearest b's ideal (its utility is single-peaked).
+
+    Returns:
+        ``(1,)`` normalised, or None if no text in the box gives ``U_a >= floor``.
+    """
+    if not problem.feasible:
+        return None
+    low, high = (float(v[0]) for v in problem.box)
+    p_a, p_b = float(problem.ideal[a, 0]), float(problem.ideal[b, 0])
+    w_a, k_a = float(problem.weight[a, 0]), float(problem.curvature[a, 0])
+    best_a = min(max(p_a, low), high)
+    if w_a * (1.0 - abs(best_a - p_a)) ** k_a < floor - 1e-12:
+        return None
+    radius = float(_acceptable_radius(np.array([w_a]), np.array([k_a]), np.array([floor]))[0])
+    lo, hi = max(low, p_a - radius), min(high, p_a + radius)
+    if lo > hi:  # the floor is met (within 1e-12) only at a's best text
+        return np.array([best_a])
+    return np.array([min(max(p_b, lo), hi)])
