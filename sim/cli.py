@@ -96,6 +96,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.core.scenario import look_ahead_problems
     from sim.engine.scenarios import load_scenario
 
     problems = []
@@ -105,6 +106,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except UserError as exc:
             problems += exc.problems
             continue
+        late = look_ahead_problems(scenario.data, scenario.source)
+        if late and args.strict:
+            problems += late
+            continue
+        for problem in late:
+            print(f"negsim: warning: {problem}", file=sys.stderr)
         print(f"ok: {path} ({scenario.name}: {len(scenario.issues)} issues, {len(scenario.parties)} parties)")
     if problems:
         raise UserError(problems)
@@ -373,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check scenario files without running them")
     p.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="with as_of: sources dated after it, or undated, are errors (default: warnings)",
+    )
     p.set_defaults(func=cmd_validate)
     return parser
 

@@ -46,7 +46,17 @@ PARTY_ISSUE_NUMBERS = {
 FIXED_KEYS = {
     "issues": ("min", "max", "step", "levels", "label", "unit"),
     "parties": ("name", "must_agree_on"),
-    "scenario": ("name", "title", "mediator", "main_parties", "protocol", "seed", "sources", "ratification_failure"),
+    "scenario": (
+        "name",
+        "title",
+        "mediator",
+        "main_parties",
+        "protocol",
+        "seed",
+        "as_of",
+        "sources",
+        "ratification_failure",
+    ),
 }
 """Keys that change a scenario's shape: they cannot vary within one sweep."""
 

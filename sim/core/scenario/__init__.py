@@ -18,7 +18,7 @@ from sim.core.scenario.model import (
     scenario_from_dict,
 )
 from sim.core.scenario.paths import canonical_sha256, get_path, set_path
-from sim.core.scenario.rules import RULES, Rule, RuleContext
+from sim.core.scenario.rules import RULES, Rule, RuleContext, look_ahead_problems
 
 __all__ = [
     "IDENTIFIER",
@@ -34,6 +34,7 @@ __all__ = [
     "canonical_sha256",
     "get_path",
     "load_scenario",
+    "look_ahead_problems",
     "scenario_from_dict",
     "set_path",
 ]

@@ -7,12 +7,14 @@ max, ...) are in :mod:`sim.core.scenario.rules`.
 from __future__ import annotations
 
 from sim.core.scenario.fields import (
+    DateText,
     Discount,
     NonNegative,
     Positive,
     Real,
     Rounds,
     Seed,
+    SourceEntry,
     Strict,
     Text,
     UnitInterval,
@@ -112,7 +114,8 @@ class HeaderSpec(Strict):
     rounds: Rounds
     protocol: Text = "mediated"
     seed: Seed = 0
-    sources: list[Text] = []
+    as_of: DateText | None = None
+    sources: list[SourceEntry] = []
     mediator: Text | None = None
     mediator_bias: dict[str, NonNegative] = {}
     noise: NonNegative = 0.0
