@@ -56,9 +56,11 @@ __all__ = [
     "DeuData",
     "DeuIssue",
     "by_proposal",
+    "issue_key",
     "issue_scenario",
     "proposal_scenario",
     "read_deu",
+    "walkaway_values",
 ]
 
 DEU_SOURCE = (
@@ -299,7 +301,7 @@ def by_proposal(issues: Sequence[DeuIssue]) -> dict[str, list[int]]:
 # --------------------------------------------------------------------------
 # Scenarios
 # --------------------------------------------------------------------------
-def _walkaway(issue: DeuIssue, walkaway: float | str) -> np.ndarray:
+def walkaway_values(issue: DeuIssue, walkaway: float | str) -> np.ndarray:
     """Walk-away utility per actor: a number for everyone, or ``U_a(reference point)``."""
     if walkaway == "reference":
         if math.isnan(issue.reference):
@@ -333,7 +335,7 @@ def issue_scenario(
         Scenario data with one issue (``"issue"``, 0-100) and one party per
         actor with a position and a salience > 0.
     """
-    walk = _walkaway(issue, walkaway)
+    walk = walkaway_values(issue, walkaway)
     parties = {}
     for a in np.flatnonzero(issue.parties):
         parties[issue.actors[a]] = {
@@ -351,7 +353,8 @@ def issue_scenario(
     }
 
 
-def _issue_key(issue: DeuIssue, k: int) -> str:
+def issue_key(issue: DeuIssue, k: int) -> str:
+    """The issue's id in a proposal's scenario: its DEU id made an identifier (else ``issue_<k>``)."""
     key = "".join(ch if ch.isalnum() else "_" for ch in issue.issue)
     return key if key and not key[0].isdigit() else f"issue_{k}"
 
@@ -381,9 +384,9 @@ def proposal_scenario(
     """
     if not issues:
         raise ValueError("a proposal needs at least one issue")
-    keys = [_issue_key(issue, k) for k, issue in enumerate(issues)]
+    keys = [issue_key(issue, k) for k, issue in enumerate(issues)]
     takes_part = np.array([issue.parties for issue in issues])  # (I, A)
-    walk = np.array([_walkaway(issue, walkaway) for issue in issues])  # (I, A)
+    walk = np.array([walkaway_values(issue, walkaway) for issue in issues])  # (I, A)
     parties = {}
     first = issues[0]
     for a in np.flatnonzero(takes_part.any(axis=0)):
