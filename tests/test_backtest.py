@@ -116,6 +116,17 @@ def test_docs_quote_the_expected_file(expected):
         ], method
 
 
+def test_docs_bdm_fixed_points_are_the_expected_files(expected):
+    # docs/MODEL.md 3.3 counts the issues on which each BDM variant settles before the round limit
+    text = " ".join((ROOT / "docs" / "MODEL.md").read_text().split())
+    at_limit = expected["protocol.bdm"]["at_round_limit"]
+    literature_at_limit = expected["protocol.bdm.literature"]["at_round_limit"]
+    assert f"reaches a fixed point within 400 rounds on {155 - at_limit} of 155 issues" in text
+    assert f"literature variant reaches an exact fixed point on {155 - literature_at_limit} of 155 issues" in text
+    assert f"ends at the round limit on {at_limit} of 155 issues" in text  # section 8
+    assert f"The literature variant reaches a fixed point on all but {literature_at_limit}." in text
+
+
 # --------------------------------------------------------------------------
 # Methods on the file
 # --------------------------------------------------------------------------
