@@ -88,8 +88,8 @@ def test_benchmarks_and_fast_protocols_reproduce_the_expected_file(deu, expected
 
 
 @pytest.mark.skipif(os.environ.get("NEGSIM_FULL_BACKTEST") != "1", reason="set NEGSIM_FULL_BACKTEST=1 (about a minute)")
-def test_the_command_reproduces_the_expected_file(deu, capsys):
-    assert main(["backtest", str(DEU), "--json", "--out", str(ROOT / "results" / "backtest" / "test")]) == 0
+def test_the_command_reproduces_the_expected_file(deu, capsys, tmp_path):
+    assert main(["backtest", str(DEU), "--json", "--out", str(tmp_path)]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(EXPECTED.read_text())
 
 
