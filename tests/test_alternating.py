@@ -42,8 +42,8 @@ from sim.protocols.alternating import Alternating, concede_along, reference_poin
 NO_BENCH = Solutions(None, None, {}, {})
 
 
-def _pie(d1, d2, w1=0.0, w2=0.0, k_b=1.0, strategy="equilibrium"):
-    data = two_party_data(protocol="alternating")
+def _pie(d1, d2, w1=0.0, w2=0.0, k_b=1.0, strategy="equilibrium", breakdown=0.0):
+    data = two_party_data(protocol="alternating", breakdown_risk=breakdown)
     data["issues"]["x"].update(min=0, max=1)
     data["parties"]["a"]["ideal"]["x"] = 0
     data["parties"]["b"]["ideal"]["x"] = 1
@@ -67,6 +67,21 @@ def test_rubinstein_with_disagreement_point(w1, w2):
     out = run(_pie(d1, d2, w1, w2), solutions=NO_BENCH)
     share = (1 - d2) / (1 - d1 * d2)
     assert out.utilities["a"] - w1 == pytest.approx(share * (1 - w1 - w2), abs=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("p", "d1", "d2", "w1", "w2"), [(0.1, 0.9, 0.9, 0.0, 0.0), (0.3, 0.95, 0.8, 0.0, 0.0), (0.1, 0.9, 0.9, 0.2, 0.1)]
+)
+def test_equilibrium_with_breakdown_risk_follows_binmore_rubinstein_wolinsky(p, d1, d2, w1, w2):
+    """BRW (1986) with breakdown probability p after a rejection and breakdown payoff = impasse value = the
+    walk-away: effective discount a_i = delta_i (1 - p), first proposer's surplus share (1 - a2) / (1 - a1 a2).
+    p = 0.1, delta = 0.9: 1 / 1.81 = 0.552486 (theory notes section 1a')."""
+    out = run(_pie(d1, d2, w1, w2, breakdown=p), solutions=NO_BENCH)
+    a1, a2 = d1 * (1 - p), d2 * (1 - p)
+    assert out.agreement and out.round == 1
+    assert out.utilities["a"] - w1 == pytest.approx((1 - a2) / (1 - a1 * a2) * (1 - w1 - w2), abs=1e-8)
+    if (p, d1, d2) == (0.1, 0.9, 0.9) and w1 == 0:
+        assert out.utilities["a"] == pytest.approx(0.552486, abs=1e-6)
 
 
 @pytest.mark.parametrize("k", [0.5, 2.0])

@@ -12,7 +12,7 @@ from sim.core.streams import RunStreams
 from sim.engine.agents import PartyAgent
 from sim.engine.model import NegotiationModel
 from sim.engine.scenarios import load_scenario, scenario_from_dict
-from sim.protocols import get_protocol, protocol_names
+from sim.protocols import get_protocol, play_round, protocol_names
 
 
 def test_model_steps_and_agents_report_their_rows():
@@ -43,7 +43,7 @@ def _kernel_batch(scenario, params, seeds, name):
     streams = RunStreams.from_seeds(seeds)
     state = protocol.start(params, streams)
     while not state.done.all():
-        state = protocol.step(params, state, streams)
+        state = play_round(protocol, params, state, streams)
     return state
 
 

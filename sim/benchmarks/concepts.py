@@ -57,7 +57,7 @@ def nash_point(problem: BargainingProblem, one_issue: bool = True) -> np.ndarray
         one_issue: Solve one-issue problems exactly by bisection
             (:mod:`sim.benchmarks.one_issue`) instead of by SLSQP.
     """
-    if one_issue and _one_issue(problem):
+    if one_issue and _one_issue(problem) and np.all(problem.walkaway >= 0):  # concave only for w >= 0
         return nash_point_1d(problem)
     program = SmoothProgram(problem)
     inner = program.maximin(problem.walkaway, np.ones(problem.n_parties))

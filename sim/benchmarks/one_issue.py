@@ -327,7 +327,9 @@ def nash_point_1d(problem: BargainingProblem) -> np.ndarray | None:
     """The Nash solution of a one-issue bargaining problem, ``(1,)`` normalised, or None.
 
     None when the red lines exclude each other or no text gives every party
-    more than its walk-away value (as :func:`sim.benchmarks.concepts.nash_point`).
+    more than its walk-away value (as :func:`sim.benchmarks.concepts.nash_point`),
+    or when a walk-away is negative (the log-Nash product need not be concave
+    then; :func:`~sim.benchmarks.concepts.nash_point` solves those by SLSQP).
     """
     if not problem.feasible:
         return None

@@ -46,6 +46,12 @@ from sim.benchmarks.concepts import (
     pareto_gap_of,
     weighted_median_point,
 )
+from sim.benchmarks.discrete import (
+    discrete_kalai_smorodinsky,
+    discrete_nash,
+    discrete_pareto_gain,
+    discrete_pareto_gap,
+)
 from sim.benchmarks.problem import BargainingProblem
 from sim.core.scenario import Scenario
 from sim.core.utility import weighted_mean
@@ -122,12 +128,27 @@ def _normalised(scenario: Scenario, deal: dict[str, float]) -> np.ndarray:
 
 def pareto_gap(scenario: Scenario, deal: dict[str, float]) -> float:
     """Largest utility gain every party could get over ``deal`` at once (0 = weakly Pareto-efficient)."""
-    return pareto_gap_of(BargainingProblem.from_scenario(scenario), _normalised(scenario, deal))
+    z = _normalised(scenario, deal)
+    problem = BargainingProblem.from_scenario(scenario)
+    levels = _levels(scenario)
+    gap = discrete_pareto_gap(problem, levels, z) if any(len(o) for o in levels) else None
+    return pareto_gap_of(problem, z) if gap is None else gap
 
 
 def pareto_gain(scenario: Scenario, deal: dict[str, float]) -> float:
     """Largest total utility gain over ``deal`` with nobody losing (0 = strongly Pareto-efficient)."""
-    return pareto_gain_of(BargainingProblem.from_scenario(scenario), _normalised(scenario, deal))
+    z = _normalised(scenario, deal)
+    problem = BargainingProblem.from_scenario(scenario)
+    levels = _levels(scenario)
+    gain = discrete_pareto_gain(problem, levels, z) if any(len(o) for o in levels) else None
+    return pareto_gain_of(problem, z) if gain is None else gain
+
+
+def _levels(scenario: Scenario) -> tuple[np.ndarray, ...]:
+    """Normalised options of each discrete issue (empty for the others)."""
+    return tuple(
+        np.array(sorted((v - i.min) / i.span for v in i.levels)) if i.discrete else np.zeros(0) for i in scenario.issues
+    )
 
 
 @dataclass(frozen=True)
@@ -138,6 +159,8 @@ class Solutions:
     kalai_smorodinsky: dict[str, float] | None
     compromise: dict[str, float]
     weighted_median: dict[str, float]
+    exact: bool = True
+    """False when a discrete problem had too many packages and was solved by its continuous relaxation."""
 
     def as_dict(self) -> dict[str, dict[str, float] | None]:
         """``{"nash": {...}, "kalai_smorodinsky": ..., "compromise": ..., "weighted_median": ...}``."""
@@ -159,6 +182,17 @@ def solve(scenario: Scenario) -> Solutions:
         The solutions, each ``{issue: value}`` in the issue's units.
     """
     problem = BargainingProblem.from_scenario(scenario)
+    levels = _levels(scenario)
+    if any(len(options) for options in levels):  # packages of options: the concepts over the discrete space
+        nash, exact_nash = discrete_nash(problem, levels)
+        ks, exact_ks = discrete_kalai_smorodinsky(problem, levels)
+        return Solutions(
+            nash=_raw(scenario, nash),
+            kalai_smorodinsky=_raw(scenario, ks),
+            compromise=compromise(scenario),
+            weighted_median=weighted_median(scenario),
+            exact=exact_nash and exact_ks,
+        )
     return Solutions(
         nash=_raw(scenario, nash_point(problem)),
         kalai_smorodinsky=_raw(scenario, kalai_smorodinsky_point(problem)),

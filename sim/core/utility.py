@@ -27,6 +27,7 @@ __all__ = [
     "utilities",
     "within_red_lines",
     "snap_to_grid",
+    "snap_to_levels",
     "snap_toward",
     "walkaway_at",
     "safe_divide",
@@ -151,16 +152,50 @@ def within_red_lines(text: np.ndarray, red_low: np.ndarray, red_high: np.ndarray
     return np.einsum("...i->...", outside.view(np.uint8)) == 0
 
 
-def snap_to_grid(text: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Round a normalised text to each issue's grid (``step`` 0 = continuous).
+def snap_to_levels(text: np.ndarray, levels: tuple[np.ndarray, ...], target: np.ndarray | None = None) -> np.ndarray:
+    """Put each discrete issue of a normalised text on one of its options.
+
+    The nearest option (a tie to the option nearer the middle of the scale, so
+    that reversing the scale mirrors the choice); with ``target``, the nearest
+    option on the side of the target (never costing the target's holder).
+
+    Args:
+        text: Normalised texts, ``(..., I)``.
+        levels: The sorted normalised options of each issue; empty for issues that are not discrete.
+        target: Points to round toward, ``(..., I)``, or None.
+    """
+    if not any(len(options) for options in levels):
+        return text
+    out = np.array(text, dtype=float, copy=True)
+    for i, options in enumerate(levels):
+        if not len(options):
+            continue
+        x = out[..., i]
+        above = np.clip(np.searchsorted(options, x - 1e-12), 0, len(options) - 1)
+        below = np.clip(above - 1, 0, len(options) - 1)
+        lo, hi = options[below], options[above]
+        lo = np.where(lo > x, hi, lo)
+        if target is None:  # the nearest option; a tie goes to the one nearer the middle of the scale
+            d_lo, d_hi = np.abs(x - lo), np.abs(hi - x)
+            tie_lo = np.abs(lo - 0.5) <= np.abs(hi - 0.5)
+            out[..., i] = np.where((d_lo < d_hi - 1e-12) | ((np.abs(d_lo - d_hi) <= 1e-12) & tie_lo), lo, hi)
+        else:
+            out[..., i] = np.where(target[..., i] >= x, np.maximum(hi, lo), np.minimum(lo, hi))
+    return out
+
+
+def snap_to_grid(text: np.ndarray, step: np.ndarray, levels: tuple[np.ndarray, ...] = ()) -> np.ndarray:
+    """Round a normalised text to each issue's grid (``step`` 0 = continuous) or its options (discrete issues).
 
     Args:
         text: Normalised text, ``(..., I)``.
         step: Normalised grid spacing per issue, ``(I,)``; 0 where continuous.
+        levels: Options of discrete issues (see :func:`snap_to_levels`).
 
     Returns:
         The text on the grid, clipped to [0, 1].
     """
+    text = snap_to_levels(text, levels)
     if not np.any(step > 0):
         return text
     safe = np.where(step > 0, step, 1.0)
@@ -168,8 +203,10 @@ def snap_to_grid(text: np.ndarray, step: np.ndarray) -> np.ndarray:
     return np.clip(snapped, 0.0, 1.0)
 
 
-def snap_toward(text: np.ndarray, target: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Round a normalised text onto the grid, on each issue to the side of ``target``.
+def snap_toward(
+    text: np.ndarray, target: np.ndarray, step: np.ndarray, levels: tuple[np.ndarray, ...] = ()
+) -> np.ndarray:
+    """Round a normalised text onto the grid (or options), on each issue to the side of ``target``.
 
     Used where rounding must not cost a given party anything (an equilibrium
     offer rounded in the responder's favour).
@@ -178,7 +215,9 @@ def snap_toward(text: np.ndarray, target: np.ndarray, step: np.ndarray) -> np.nd
         text: Normalised text, ``(..., I)``.
         target: Normalised point to round toward (e.g. the responder's ideal), ``(..., I)``.
         step: Normalised grid spacing per issue, ``(I,)``; 0 where continuous.
+        levels: Options of discrete issues.
     """
+    text = snap_to_levels(text, levels, target)
     if not np.any(step > 0):
         return text
     safe = np.where(step > 0, step, 1.0)

@@ -24,7 +24,7 @@ from sim.core.slots import apply_values
 from sim.core.streams import RunStreams, spawn_seeds
 from sim.engine.model import resolve_protocol
 from sim.engine.outcome import final_utilities
-from sim.protocols import Protocol, State
+from sim.protocols import ENDINGS, Protocol, State, play_round
 
 __all__ = [
     "outcome_table",
@@ -43,7 +43,7 @@ def run_kernel(protocol: Protocol, params: KernelParams, seeds: np.ndarray) -> S
     state = protocol.start(params, streams)
     limit = int(params.rounds.max()) if params.batch else 0
     while not state.done.all() and state.t < limit:
-        state = protocol.step(params, state, streams)
+        state = play_round(protocol, params, state, streams)
     return state
 
 
@@ -141,6 +141,10 @@ def outcome_table(
         columns[f"utility.{pid}"] = utility[:, a]
     for a, pid in enumerate(scenario.party_ids):
         columns[f"walkaway.{pid}"] = state.walkaway[:, a]
+    columns["ended_by"] = pd.Categorical.from_codes(np.maximum(state.ended_by, 0), categories=list(ENDINGS))
+    first_out = np.argmax(state.walked, axis=-1)
+    names = np.array(scenario.party_ids, dtype=object)
+    columns["walked_out"] = np.where(state.walked.any(axis=-1), names[first_out], None)
     if nash:
         columns["distance_to_nash"] = _nash_distances(
             params, scenario, np.where(agreement[:, None], state.deal, np.nan)

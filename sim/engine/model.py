@@ -17,7 +17,7 @@ from sim.core.params import KernelParams
 from sim.core.scenario import Scenario
 from sim.core.streams import RunStreams
 from sim.engine.agents import PartyAgent
-from sim.protocols import Protocol, State, get_protocol, protocol_names
+from sim.protocols import Protocol, State, get_protocol, play_round, protocol_names
 
 __all__ = ["NegotiationModel", "resolve_protocol"]
 
@@ -96,7 +96,7 @@ class NegotiationModel(mesa.Model):
         if self.done:
             self.running = False
             return
-        self.state = self.protocol.step(self.params, self.state, self.streams)
+        self.state = play_round(self.protocol, self.params, self.state, self.streams)
         self.history.append(self.state)
         self.agents.do("observe")
         self.datacollector.collect(self)

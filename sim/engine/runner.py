@@ -8,7 +8,7 @@ from sim.benchmarks.solutions import Solutions, pareto_gain, pareto_gap, solve
 from sim.core.scenario import Scenario
 from sim.engine.model import NegotiationModel
 from sim.engine.outcome import History, Outcome, result_of
-from sim.protocols import Protocol
+from sim.protocols import ENDINGS, Protocol
 
 __all__ = ["distance_to", "run"]
 
@@ -71,4 +71,15 @@ def run(
         forecast=model.protocol.forecast,
         history=History.from_states(scenario, model.history),
         version=__version__,
+        ended_by=ENDINGS[int(state.ended_by[0])] or "round_limit",
+        raw_deal=_raw_forecast(scenario, state) if agreement and model.protocol.forecast else None,
     )
+
+
+def _raw_forecast(scenario: Scenario, state) -> dict[str, float] | None:
+    """A forecasting protocol's forecast before it was put on a grid or an option (its memory's ``raw``)."""
+    raw = getattr(state.memory, "raw", None)
+    if raw is None:
+        return None
+    values = scenario.to_units(raw[0])
+    return {i.id: float(v) for i, v in zip(scenario.issues, values, strict=True)}

@@ -15,9 +15,10 @@ from typing import Any
 
 from sim.core.errors import Problem
 from sim.core.scenario import RULES, Rule, RuleContext
-from sim.protocols.base import REGISTRY, ConsentRound, Memory, Protocol, State, consent_round
+from sim.protocols.base import ENDINGS, REGISTRY, ConsentRound, Memory, Protocol, State, consent_round, play_round
 
 __all__ = [
+    "ENDINGS",
     "PROTOCOLS",
     "ConsentRound",
     "Memory",
@@ -25,6 +26,7 @@ __all__ = [
     "State",
     "consent_round",
     "get_protocol",
+    "play_round",
     "protocol_names",
     "scenario_rules",
 ]

@@ -245,7 +245,8 @@ class Alternating(Protocol):
             as options a responder may take instead of continuing, with the
             impasse point at 0 (Binmore, Rubinstein & Wolinsky 1986; Shaked &
             Sutton 1984): a responder's value is ``max(w, delta U')`` and an
-            option below the continuation value changes nothing.
+            option below the continuation value changes nothing. With a
+            breakdown risk p, delta is ``delta (1 - p)`` in both readings.
     """
 
     name = "alternating"
@@ -280,11 +281,12 @@ class Alternating(Protocol):
                 if not np.any(params.strategy[row] == _EQ):
                     continue
                 problem = BargainingProblem.from_params(params, row)
+                survive = params.patience[row] * (1.0 - params.breakdown_risk[row])  # BRW: delta (1 - p)
                 walk = params.walkaways.start[row]
                 if self.walkaway_as == "outside_option":
-                    found = rubinstein_offers(problem, params.patience[row], np.zeros(2), outside=walk)
+                    found = rubinstein_offers(problem, survive, np.zeros(2), outside=walk)
                 else:
-                    found = rubinstein_offers(problem, params.patience[row], walk)
+                    found = rubinstein_offers(problem, survive, walk)
                 if found is not None:
                     eq_offer[row, 0], eq_offer[row, 1] = found
         memory = AlternatingMemory(
@@ -293,7 +295,7 @@ class Alternating(Protocol):
             first_seen=np.full((b, p), np.nan),
             last_seen=np.full((b, p), np.nan),
         )
-        return State.initial(params, params.prefs.ideal[:, 0, :].copy(), memory)
+        return State.initial(params, streams, params.prefs.ideal[:, 0, :].copy(), memory)
 
     def _targets(self, params: KernelParams, walk: np.ndarray, t: int, first: np.ndarray, last: np.ndarray):
         beta = _BETA[params.strategy]
@@ -307,7 +309,7 @@ class Alternating(Protocol):
         t = state.t + 1
         q = (t - 1) % params.n_parties
         memory: AlternatingMemory = state.memory
-        view = table_view(params, state.learned, t)
+        view = state.view(params, t)
         target = self._targets(params, view.walkaway, t, memory.first_seen, memory.last_seen)
         eq_offer = memory.eq_offer
         plays_eq = (params.strategy[:, q] == _EQ) & ~np.isnan(eq_offer[:, q, 0])
@@ -319,11 +321,12 @@ class Alternating(Protocol):
             target[:, q],
             self.bisection_steps,
         )
-        offer = snap_to_grid(np.clip(offer, view.low[:, q], view.high[:, q]), params.step)
+        offer = snap_to_grid(np.clip(offer, view.low[:, q], view.high[:, q]), params.step, params.levels)
         if plays_eq.any():  # the stationary offer, rounded onto the grid in the responder's favour
             responder_ideal = params.prefs.ideal[:, 1 - q] if params.n_parties == 2 else params.prefs.ideal[:, q]
-            stationary = snap_toward(np.nan_to_num(eq_offer[:, q]), responder_ideal, params.step)
+            stationary = snap_toward(np.nan_to_num(eq_offer[:, q]), responder_ideal, params.step, params.levels)
             offer = np.where(plays_eq[:, None], stationary, offer)
+        offer = np.where(state.walked[:, q, None], state.text, offer)  # a party that walked out offers nothing new
         responder = np.arange(params.n_parties) != q
         seen: dict[str, np.ndarray] = {}
 
@@ -332,14 +335,16 @@ class Alternating(Protocol):
             first = np.where(responder & np.isnan(memory.first_seen), utility, memory.first_seen)
             last = np.where(responder, utility, memory.last_seen)
             seen.update(first_seen=first, last_seen=last)
-            walk_next = table_view(params, state.learned, t + 1).walkaway
-            wait_value = params.patience * self._targets(params, walk_next, t + 1, first, last)
+            walk_next = table_view(params, state.learned, t + 1, state.world.front_at(t)).walkaway
+            p = params.breakdown_risk[:, None]  # after a refusal the talks break down with probability p
+            target_next = self._targets(params, walk_next, t + 1, first, last)
+            wait_value = params.patience * ((1.0 - p) * target_next + p * walk_next)
             own_eq = np.nan_to_num(utilities_of_own(params, eq_offer))
             d = params.walkaways.start
             if self.walkaway_as == "outside_option":  # the option, or waiting for one's own offer
-                eq_value = np.maximum(d, params.patience * own_eq)
+                eq_value = np.maximum(d, params.patience * (1.0 - p) * own_eq)
             else:
-                eq_value = d + params.patience * (own_eq - d)
+                eq_value = d + params.patience * (1.0 - p) * (own_eq - d)
             is_eq = (params.strategy == _EQ) & ~np.isnan(eq_offer[..., 0])
             threshold = np.where(is_eq, eq_value, wait_value)
             return ~responder | (utility >= threshold - self.accept_tolerance)

@@ -80,7 +80,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.acceptance import answers, table_view
+from sim.core.acceptance import answers
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
 from sim.core.utility import safe_divide, snap_to_grid, weighted_mean
@@ -273,7 +273,7 @@ class Bdm(Protocol):
         x, sal, power = self._issue_arrays(params, params.prefs.ideal)
         delta = x.max(axis=-1) - x.min(axis=-1)
         forecast = bdm_forecast(x, power, self.variant)
-        return State.initial(params, snap_to_grid(forecast, params.step), BdmMemory(delta))
+        return State.initial(params, streams, snap_to_grid(forecast, params.step, params.levels), BdmMemory(delta))
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One round of simultaneous moves on every issue."""
@@ -284,10 +284,10 @@ class Bdm(Protocol):
         moving = delta > 0
         safe = np.where(moving, delta, 1.0)
         new_x = np.where(moving[..., None], bdm_moves(x, power, sal, safe, self.variant), x)
-        forecast = snap_to_grid(bdm_forecast(new_x, power, self.variant), params.step)
+        forecast = snap_to_grid(bdm_forecast(new_x, power, self.variant), params.step, params.levels)
         demands = np.swapaxes(new_x, -1, -2)
         settled = np.all(np.abs(new_x - x) <= max(self.tolerance, 1e-12), axis=(-2, -1))
-        view = table_view(params, state.learned, t)
+        view = state.view(params, t)
         accepts, utility = answers(params, forecast, view)
         return state.advance(
             params,

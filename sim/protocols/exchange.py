@@ -60,7 +60,8 @@ when ``s_ai > 0`` (and ``c_a > 0``).
 
 As a protocol: one round of the protocol is one round of exchanges; the
 stated positions (``demands``) are the voting positions; the text each round
-is the compromise of them, snapped to the issue grid. Like ``compromise`` and
+is the compromise of them, put on the issue's grid or options (the raw
+value is reported too). Like ``compromise`` and
 ``bdm`` it forecasts a collective decision: the run ends with a "deal" after
 the first round without an exchange (or at the round limit), and ``accepts``
 reports whether each party would sign it (red lines and walk-away value).
@@ -92,7 +93,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.acceptance import answers, table_view
+from sim.core.acceptance import answers
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
 from sim.core.utility import snap_to_grid
@@ -404,9 +405,15 @@ def _move_toward(value: float, target: float, distance: float) -> float:
 
 @dataclass(frozen=True)
 class ExchangeMemory(Memory):
-    """The sign of each party's earlier moves per issue (0: none yet), ``(B, P, I)``."""
+    """What the exchange model carries between rounds.
+
+    Attributes:
+        direction: The sign of each party's earlier moves per issue (0: none yet), ``(B, P, I)``.
+        raw: The forecast before it is put on an issue's grid or options, ``(B, I)``.
+    """
 
     direction: np.ndarray
+    raw: np.ndarray
 
 
 class Exchange(Protocol):
@@ -428,13 +435,15 @@ class Exchange(Protocol):
 
     @staticmethod
     def _forecast(params: KernelParams, x: np.ndarray) -> np.ndarray:
+        """The compromise of voting positions ``(B, P, I)`` per row, ``(B, I)`` (not yet on the grid)."""
         out = np.array([expected_outcomes(x[b], params.prefs.salience[b], params.capability[b]) for b in range(len(x))])
-        return snap_to_grid(out.reshape(len(x), params.n_issues), params.step)
+        return out.reshape(len(x), params.n_issues)
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: voting positions at the ideals; the forecast is their compromise."""
-        memory = ExchangeMemory(direction=np.zeros(params.prefs.ideal.shape))
-        return State.initial(params, self._forecast(params, params.prefs.ideal), memory)
+        raw = self._forecast(params, params.prefs.ideal)
+        memory = ExchangeMemory(direction=np.zeros(params.prefs.ideal.shape), raw=raw)
+        return State.initial(params, streams, snap_to_grid(raw, params.step, params.levels), memory)
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One round of exchanges on every unfinished row."""
@@ -448,8 +457,9 @@ class Exchange(Protocol):
             min_gain = min_gain_of(params.prefs.ideal[b], sal, self.relative_tolerance)
             x[b], direction[b], trades = exchange_round(x[b], sal, cap, direction[b], min_gain, t)
             traded[b] = bool(trades)
-        forecast = self._forecast(params, x)
-        view = table_view(params, state.learned, t)
+        raw = self._forecast(params, x)
+        forecast = snap_to_grid(raw, params.step, params.levels)
+        view = state.view(params, t)
         accepts, utility = answers(params, forecast, view)
         return state.advance(
             params,
@@ -460,5 +470,5 @@ class Exchange(Protocol):
             utility=utility,
             walkaway=view.walkaway,
             accepts=accepts,
-            memory=ExchangeMemory(direction=direction),
+            memory=ExchangeMemory(direction=direction, raw=raw),
         )

@@ -51,7 +51,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.core.acceptance import table_view
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
 from sim.core.utility import max_over_parties, min_over_parties, safe_divide, snap_to_grid, utilities, weighted_mean
@@ -77,7 +76,7 @@ def demand_candidates(params: KernelParams, segment_points: int) -> np.ndarray:
     for a, b in itertools.combinations(range(anchors.shape[1]), 2):
         start, end = anchors[:, a, None], anchors[:, b, None]
         points.append(start + steps[None, :, None] * (end - start))
-    return snap_to_grid(np.concatenate(points, axis=1), params.step)
+    return snap_to_grid(np.concatenate(points, axis=1), params.step, params.levels)
 
 
 @dataclass(frozen=True)
@@ -124,14 +123,14 @@ class NashDemand(Protocol):
         own = utilities(best_text, prefs.ideal[:, None], prefs.weight[:, None], prefs.curvature[:, None])  # (B, P, P)
         best = np.diagonal(own, axis1=-2, axis2=-1).copy()
         memory = DemandMemory(candidates, best, np.ones((params.batch, params.n_parties)))
-        return State.initial(params, candidates[:, params.n_parties], memory)  # the compromise
+        return State.initial(params, streams, candidates[:, params.n_parties], memory)  # the compromise
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One round: demands, the text that comes closest to all of them, answers, concessions."""
         active = self.active(params, state)
         t = state.t + 1
         memory: DemandMemory = state.memory
-        view = table_view(params, state.learned, t)
+        view = state.view(params, t)
         gain = np.maximum(memory.best - view.walkaway, 0.0)
         demand = view.walkaway + memory.level * gain  # (B, P)
         cand = memory.candidates

@@ -30,6 +30,7 @@ __all__ = [
     "TEXT_COLOUR",
     "finish_panels",
     "label_issue_axis",
+    "mark_events",
     "outcome_figures",
     "party_colour",
     "trajectories_figure",
@@ -122,6 +123,9 @@ def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) ->
                 zorder=5,
                 label="deal",
             )
+        if h.front is not None and s.battlefield is not None and s.battlefield.issue == issue.id:
+            ax.plot(rounds, h.front, color="#6b4f2a", lw=1.4, ls="--", label="front line (no-deal line)")
+        mark_events(ax, outcome, k == 0)
         ax.set_title(issue.label, fontsize=9)
         ax.set_xlabel("round", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -129,6 +133,25 @@ def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) ->
         if baseline is not None:
             ax.set_xlim(-0.5, max(h.rounds, baseline.history.rounds, 1) + 0.5)
     return finish_panels(fig, axes, len(s.issues), f"{s.title}: positions by round ({outcome.protocol})", 0.97, 0.05)
+
+
+def mark_events(ax, outcome: Outcome, labelled: bool) -> None:
+    """Dotted vertical lines at the rounds of the events that happened (labelled on one panel)."""
+    for event in outcome.events() if outcome.scenario.events else []:
+        if not event["happened"]:
+            continue
+        ax.axvline(event["round"], color="#7f7f7f", lw=0.9, ls=(0, (1, 2)), zorder=0)
+        if labelled:
+            ax.annotate(
+                str(event["label"]),
+                (event["round"], 1.0),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                va="top",
+                ha="right",
+                fontsize=6,
+                color="#555555",
+            )
 
 
 def utilities_figure(outcome: Outcome, *, baseline: Outcome | None = None) -> Figure:

@@ -21,12 +21,15 @@ __all__ = [
     "NonNegative",
     "Positive",
     "Real",
+    "Risk",
     "Rounds",
     "Seed",
     "SourceEntry",
     "Strict",
+    "StrictBool",
     "Text",
     "UnitInterval",
+    "Walkout",
     "number_field",
     "parse_date",
     "text_field",
@@ -112,6 +115,20 @@ Discount = number_field(schema.DISCOUNT)
 Rounds = number_field(schema.ROUNDS)
 Seed = number_field(schema.SEED)
 Text = text_field()
+Risk = number_field(schema.RISK)
+Walkout = number_field(schema.WALKOUT)
+
+
+def _strict_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise PydanticCustomError(
+            "allowed", "must be {allowed}; got {got}", {"allowed": "true or false", "got": repr(value)}
+        )
+    return value
+
+
+StrictBool = Annotated[bool, PlainValidator(_strict_bool)]
+"""true or false, never 1 or "yes"."""
 
 
 class Strict(BaseModel):
