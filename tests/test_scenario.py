@@ -360,3 +360,18 @@ def test_new_issue_levels_are_labelled_in_tables():
     s = load_scenario(GENEVA)
     assert s.issue("sanctions_relief").format(0.5) == "0.50 (staged lifting)"
     assert s.issue("recognition").format(0.45).endswith("(~de facto)")
+
+
+def test_as_of_and_dated_sources():
+    from conftest import two_party_data
+
+    from sim.engine.scenarios import scenario_from_dict
+
+    data = two_party_data()
+    data["scenario"]["as_of"] = "2025-11-26"
+    data["scenario"]["sources"] = ["plain", {"name": "dated", "date": "2025-11-20"}, {"name": "no date"}]
+    s = scenario_from_dict(data)
+    assert s.as_of == "2025-11-26"
+    assert s.sources == ("plain", "dated", "no date")  # names, as before
+    assert s.source_dates == (None, "2025-11-20", None)
+    assert scenario_from_dict(two_party_data()).as_of is None

@@ -33,6 +33,7 @@ __all__ = [
     "PACKAGE_LIMIT",
     "discrete_kalai_smorodinsky",
     "discrete_nash",
+    "discrete_pareto_gain",
     "discrete_pareto_gap",
     "packages",
 ]
@@ -180,3 +181,15 @@ def discrete_pareto_gap(problem: BargainingProblem, levels: tuple[np.ndarray, ..
         return 0.0
     gains = problem.utilities(texts) - problem.utilities(x)
     return float(max(gains.min(axis=1).max(), 0.0))
+
+
+def discrete_pareto_gain(problem: BargainingProblem, levels: tuple[np.ndarray, ...], x: np.ndarray) -> float | None:
+    """The largest total gain over ``x`` with nobody losing, among packages (all issues discrete), else None."""
+    texts = _texts(problem, levels)
+    if texts is None:
+        return None
+    gains = problem.utilities(texts) - problem.utilities(x)
+    nobody_loses = np.all(gains >= -1e-12, axis=1)
+    if not nobody_loses.any():  # x itself is not a package inside every red line: nothing to compare
+        return 0.0
+    return float(max(gains[nobody_loses].sum(axis=1).max(), 0.0))

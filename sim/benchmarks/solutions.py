@@ -42,10 +42,16 @@ from sim.benchmarks.concepts import (
     frontier,
     kalai_smorodinsky_point,
     nash_point,
+    pareto_gain_of,
     pareto_gap_of,
     weighted_median_point,
 )
-from sim.benchmarks.discrete import discrete_kalai_smorodinsky, discrete_nash, discrete_pareto_gap
+from sim.benchmarks.discrete import (
+    discrete_kalai_smorodinsky,
+    discrete_nash,
+    discrete_pareto_gain,
+    discrete_pareto_gap,
+)
 from sim.benchmarks.problem import BargainingProblem
 from sim.core.scenario import Scenario
 from sim.core.utility import weighted_mean
@@ -56,6 +62,7 @@ __all__ = [
     "kalai_smorodinsky",
     "nash_solution",
     "pareto_frontier",
+    "pareto_gain",
     "pareto_gap",
     "solve",
     "weighted_median",
@@ -115,13 +122,26 @@ def pareto_frontier(
     return utils, [_raw(scenario, t) for t in texts]
 
 
+def _normalised(scenario: Scenario, deal: dict[str, float]) -> np.ndarray:
+    return np.array([(deal[i.id] - i.min) / i.span for i in scenario.issues])
+
+
 def pareto_gap(scenario: Scenario, deal: dict[str, float]) -> float:
-    """Largest utility gain every party could get over ``deal`` (0 = Pareto-efficient)."""
-    z = np.array([(deal[i.id] - i.min) / i.span for i in scenario.issues])
+    """Largest utility gain every party could get over ``deal`` at once (0 = weakly Pareto-efficient)."""
+    z = _normalised(scenario, deal)
     problem = BargainingProblem.from_scenario(scenario)
     levels = _levels(scenario)
     gap = discrete_pareto_gap(problem, levels, z) if any(len(o) for o in levels) else None
     return pareto_gap_of(problem, z) if gap is None else gap
+
+
+def pareto_gain(scenario: Scenario, deal: dict[str, float]) -> float:
+    """Largest total utility gain over ``deal`` with nobody losing (0 = strongly Pareto-efficient)."""
+    z = _normalised(scenario, deal)
+    problem = BargainingProblem.from_scenario(scenario)
+    levels = _levels(scenario)
+    gain = discrete_pareto_gain(problem, levels, z) if any(len(o) for o in levels) else None
+    return pareto_gain_of(problem, z) if gain is None else gain
 
 
 def _levels(scenario: Scenario) -> tuple[np.ndarray, ...]:

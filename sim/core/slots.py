@@ -40,6 +40,7 @@ FIXED_KEYS = {
         "main_parties",
         "protocol",
         "seed",
+        "as_of",
         "sources",
         "ratification_failure",
         "start_date",

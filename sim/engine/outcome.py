@@ -116,7 +116,7 @@ def _maybe(value: float | None) -> float | None:
 
 
 PARETO_TOLERANCE = 1e-6
-"""A deal whose Pareto gap is at most this is reported as Pareto-efficient."""
+"""A deal whose Pareto gain (or, without one, gap) is at most this is reported as Pareto-efficient."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,8 @@ class Outcome:
             normalised issues (None if either is missing).
         distance_to_ks: The same for the Kalai-Smorodinsky solution.
         pareto_gap: Largest utility gain every party could still get over the
-            deal within the red lines (0 = Pareto-efficient; None without a deal).
+            deal at once within the red lines (0 = weakly Pareto-efficient;
+            None without a deal).
         accepts: Whether each party accepts the final text (red lines and
             walk-away value); for forecast protocols (bdm, compromise) this
             says who would sign the forecast.
@@ -148,6 +149,8 @@ class Outcome:
             than asks for consent.
         history: Round-by-round record.
         version: Package version.
+        pareto_gain: Largest total utility gain over the deal with nobody
+            losing (0 = strongly Pareto-efficient; None without a deal).
     """
 
     scenario: Scenario
@@ -170,6 +173,13 @@ class Outcome:
     forecast: bool = False
     ended_by: str = "round_limit"
     raw_deal: dict[str, float] | None = None
+    pareto_gain: float | None = None
+
+    @property
+    def pareto_efficient(self) -> bool | None:
+        """Whether no party could gain without another losing (strong efficiency; None without a deal)."""
+        measure = self.pareto_gain if self.pareto_gain is not None else self.pareto_gap
+        return None if measure is None else measure <= PARETO_TOLERANCE
 
     def to_dict(self) -> dict[str, Any]:
         """The content of ``outcome.json`` (pinned keys first)."""
@@ -194,7 +204,8 @@ class Outcome:
             "distance_to_nash": _maybe(self.distance_to_nash),
             "distance_to_kalai_smorodinsky": _maybe(self.distance_to_ks),
             "pareto_gap": _maybe(self.pareto_gap),
-            "pareto_efficient": None if self.pareto_gap is None else self.pareto_gap <= PARETO_TOLERANCE,
+            "pareto_gain": _maybe(self.pareto_gain),
+            "pareto_efficient": self.pareto_efficient,
             "accepts": self.accepts,
             "forecast": self.forecast,
             "ratification_failures": self.ratification_failures(),

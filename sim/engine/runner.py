@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.benchmarks.solutions import Solutions, pareto_gap, solve
+from sim.benchmarks.solutions import Solutions, pareto_gain, pareto_gap, solve
 from sim.core.compile import compile_params
 from sim.core.scenario import Scenario
 from sim.engine.kernel import play
@@ -74,6 +74,7 @@ def run(
         distance_to_nash=distance_to(scenario, deal, solutions.nash),
         distance_to_ks=distance_to(scenario, deal, solutions.kalai_smorodinsky),
         pareto_gap=None if deal is None else pareto_gap(scenario, deal),
+        pareto_gain=None if deal is None else pareto_gain(scenario, deal),
         accepts={pid: bool(a) for pid, a in zip(ids, state.accepts[0], strict=True)},
         forecast=proto.forecast,
         history=History.from_states(scenario, history),

@@ -36,14 +36,24 @@ Writing the frontier as ``U_2 = g(U_1)``, ``a = U_1(x*)`` solves
 by ``scipy.optimize.brentq``. An equilibrium player proposes its stationary
 offer and accepts iff ``U(x) - d >= delta (U(own offer) - d)``; two such players
 agree in round 1. With one linear issue and d = 0 the first proposer's share is
-``(1 - delta_2) / (1 - delta_1 delta_2)``; as both deltas tend to 1 the split
-tends to the Nash solution (Binmore, Rubinstein & Wolinsky 1986).
+``(1 - delta_2) / (1 - delta_1 delta_2)``. With per-period factors
+``delta_i = exp(-r_i D)`` and the period D -> 0 the split tends to the
+asymmetric Nash solution with party 1's exponent
+``alpha = ln delta_2 / (ln delta_1 + ln delta_2)`` (the symmetric Nash solution
+when the rates are equal; Binmore, Rubinstein & Wolinsky 1986).
+
+With ``walkaway_as="outside_option"`` the walk-away values are outside
+options (Shaked & Sutton 1984; BRW 1986), the impasse point is 0, and a
+responder is offered ``max(w, delta U')``: an option below what waiting is
+worth changes nothing; one above it is paid exactly.
 
 References:
     Rubinstein, A. (1982). Perfect equilibrium in a bargaining model.
     *Econometrica* 50(1), 97-109.
     Binmore, K., Rubinstein, A., & Wolinsky, A. (1986). The Nash bargaining
     solution in economic modelling. *RAND Journal of Economics* 17(2), 176-188.
+    Shaked, A., & Sutton, J. (1984). Involuntary unemployment as a perfect
+    equilibrium in a bargaining model. *Econometrica* 52(6), 1351-1364.
     Faratin, P., Sierra, C., & Jennings, N. R. (1998). Negotiation decision
     functions for autonomous agents. *Robotics and Autonomous Systems* 24, 159-182.
     Baarslag, T., Hindriks, K., & Jonker, C. (2013). A tit for tat negotiation
@@ -67,7 +77,14 @@ from sim.core.utility import issue_values, safe_divide, snap_to_grid, snap_towar
 from sim.protocols.base import Memory, Protocol, State, consent_round
 from sim.protocols.strategies import STRATEGIES, TIME_BETA, time_dependent_target, tit_for_tat_target
 
-__all__ = ["Alternating", "AlternatingMemory", "concede_along", "reference_points", "rubinstein_offers"]
+__all__ = [
+    "WALKAWAY_AS",
+    "Alternating",
+    "AlternatingMemory",
+    "concede_along",
+    "reference_points",
+    "rubinstein_offers",
+]
 
 _EQ = STRATEGIES.index("equilibrium")
 _TFT = STRATEGIES.index("tit_for_tat")
@@ -183,26 +200,39 @@ def _concession(d: np.ndarray, weight: np.ndarray, curvature: np.ndarray, target
 
 
 def rubinstein_offers(
-    problem: BargainingProblem, patience: np.ndarray, disagreement: np.ndarray
+    problem: BargainingProblem,
+    patience: np.ndarray,
+    disagreement: np.ndarray,
+    outside: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Stationary SPE offers ``(x*, y*)`` of two parties (Binmore-Rubinstein-Wolinsky).
+
+    Each responder is offered exactly what it gets by rejecting: its
+    discounted continuation value over the impasse point d, or, with outside
+    options w (Shaked & Sutton 1984; BRW 1986), the larger of its option and
+    that continuation value:
+
+        U_2(x*) = max(w_2, d_2 + delta_2 (U_2(y*) - d_2)),  U_1(y*) = max(w_1, d_1 + delta_1 (U_1(x*) - d_1))
 
     Args:
         problem: The two-party bargaining problem (parties 0 and 1).
         patience: Discount factors ``(delta_1, delta_2)``.
-        disagreement: Disagreement utilities ``(d_1, d_2)``.
+        disagreement: Impasse (disagreement) utilities ``(d_1, d_2)``.
+        outside: Outside options ``(w_1, w_2)`` a responder may take instead
+            of continuing (None: no options).
 
     Returns:
         Normalised texts proposed by party 1 and by party 2, or None when no
-        text gives both parties their disagreement value.
+        text gives both parties their disagreement value (and option).
     """
     d1, d2 = disagreement
+    w1, w2 = (d1, d2) if outside is None else outside
     delta1, delta2 = patience
-    x_top = best_for(problem, 0, 1, d2)  # party 1's best text that party 2 still accepts
+    x_top = best_for(problem, 0, 1, max(d2, w2))  # party 1's best text that party 2 still accepts
     if x_top is None:
         return None
     a_max = float(problem.utilities(x_top)[0])
-    if a_max < d1 - 1e-12:
+    if a_max < max(d1, w1) - 1e-12:
         return None
     cache: dict[float, np.ndarray] = {}
 
@@ -215,9 +245,13 @@ def rubinstein_offers(
     def g(u1: float) -> float:
         return float(problem.utilities(text_at(u1))[1])
 
-    def h(a: float) -> float:
+    def second(a: float) -> float:  # U_1(y*): what party 2 must offer party 1
         b = d1 + delta1 * (a - d1)
-        return g(a) - d2 - delta2 * (g(b) - d2)
+        return b if outside is None else min(max(w1, b), a_max)
+
+    def h(a: float) -> float:  # strictly decreasing in a (a concave frontier; kinks of max() included)
+        wait = d2 + delta2 * (g(second(a)) - d2)
+        return g(a) - (wait if outside is None else max(w2, wait))
 
     if h(d1) <= 0:
         a = d1
@@ -225,8 +259,7 @@ def rubinstein_offers(
         a = a_max
     else:
         a = brentq(h, d1, a_max, xtol=1e-12, rtol=1e-12)
-    b = d1 + delta1 * (a - d1)
-    return text_at(a), text_at(b)
+    return text_at(a), text_at(second(a))
 
 
 @dataclass(frozen=True)
@@ -246,6 +279,10 @@ class AlternatingMemory(Memory):
     last_seen: np.ndarray
 
 
+WALKAWAY_AS = ("impasse", "outside_option")
+"""How the equilibrium strategy reads the walk-away values (see :class:`Alternating`)."""
+
+
 class Alternating(Protocol):
     """Stacked alternating offers with a strategy per party.
 
@@ -255,6 +292,14 @@ class Alternating(Protocol):
         accept_tolerance: Slack on a responder's threshold (float noise).
         offer_solver: ``"closed_form"`` (exact for straight-line values, Newton
             for curved ones) or ``"bisection"`` (the original method).
+        walkaway_as: How the equilibrium strategy reads the round-0 walk-away
+            values w: ``"impasse"`` (default) as the disagreement point d = w
+            that continuation values are measured from; ``"outside_option"``
+            as options a responder may take instead of continuing, with the
+            impasse point at 0 (Binmore, Rubinstein & Wolinsky 1986; Shaked &
+            Sutton 1984): a responder's value is ``max(w, delta U')`` and an
+            option below the continuation value changes nothing. With a
+            breakdown risk p, delta is ``delta (1 - p)`` in both readings.
     """
 
     name = "alternating"
@@ -263,11 +308,18 @@ class Alternating(Protocol):
     listing_order = 1
 
     def __init__(
-        self, bisection_steps: int = 50, accept_tolerance: float = 1e-9, offer_solver: str = "closed_form"
+        self,
+        bisection_steps: int = 50,
+        accept_tolerance: float = 1e-9,
+        offer_solver: str = "closed_form",
+        walkaway_as: str = "impasse",
     ) -> None:
+        if walkaway_as not in WALKAWAY_AS:
+            raise ValueError(f"walkaway_as must be one of {', '.join(WALKAWAY_AS)}; got {walkaway_as!r}")
         self.bisection_steps = bisection_steps
         self.accept_tolerance = accept_tolerance
         self.offer_solver = offer_solver
+        self.walkaway_as = walkaway_as
 
     @classmethod
     def check(cls, ctx: RuleContext) -> list[Problem]:
@@ -290,7 +342,11 @@ class Alternating(Protocol):
                     continue
                 problem = BargainingProblem.from_params(params, row)
                 survive = params.patience[row] * (1.0 - params.breakdown_risk[row])  # BRW: delta (1 - p)
-                found = rubinstein_offers(problem, survive, params.walkaways.start[row])
+                walk = params.walkaways.start[row]
+                if self.walkaway_as == "outside_option":
+                    found = rubinstein_offers(problem, survive, np.zeros(2), outside=walk)
+                else:
+                    found = rubinstein_offers(problem, survive, walk)
                 if found is not None:
                     eq_offer[row, 0], eq_offer[row, 1] = found
         memory = AlternatingMemory(
@@ -346,7 +402,10 @@ class Alternating(Protocol):
             wait_value = params.patience * ((1.0 - p) * target_next + p * walk_next)
             own_eq = np.nan_to_num(utilities_of_own(params, eq_offer))
             d = params.walkaways.start
-            eq_value = d + params.patience * (1.0 - p) * (own_eq - d)
+            if self.walkaway_as == "outside_option":  # the option, or waiting for one's own offer
+                eq_value = np.maximum(d, params.patience * (1.0 - p) * own_eq)
+            else:
+                eq_value = d + params.patience * (1.0 - p) * (own_eq - d)
             is_eq = (params.strategy == _EQ) & ~np.isnan(eq_offer[..., 0])
             threshold = np.where(is_eq, eq_value, wait_value)
             return ~responder | (utility >= threshold - self.accept_tolerance)

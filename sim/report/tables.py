@@ -86,9 +86,12 @@ def outcome_report(outcome: Outcome) -> str:
     elif bench.get("nash") is None:
         lines.append("No Nash solution: no text gives every party more than its walk-away value.")
     if outcome.pareto_gap is not None:
-        verdict = (
-            "the deal is Pareto-efficient" if outcome.pareto_gap <= PARETO_TOLERANCE else "every party could still gain"
-        )
+        if outcome.pareto_efficient:
+            verdict = "the deal is Pareto-efficient"
+        elif outcome.pareto_gap > PARETO_TOLERANCE:
+            verdict = "every party could still gain"
+        else:
+            verdict = f"some parties could still gain {outcome.pareto_gain:.3f} in total with nobody losing"
         lines.append(f"Pareto gap: {outcome.pareto_gap:.3f} ({verdict})")
     return "\n".join(lines)
 

@@ -22,7 +22,7 @@ from sim.core.scenario.model import (
     scenario_from_dict,
 )
 from sim.core.scenario.paths import canonical_sha256, get_path, set_path
-from sim.core.scenario.rules import RULES, Rule, RuleContext
+from sim.core.scenario.rules import RULES, Rule, RuleContext, look_ahead_problems
 
 __all__ = [
     "IDENTIFIER",
@@ -41,6 +41,7 @@ __all__ = [
     "date_of_round",
     "get_path",
     "load_scenario",
+    "look_ahead_problems",
     "round_of_date",
     "scenario_from_dict",
     "set_path",

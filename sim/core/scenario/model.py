@@ -278,6 +278,10 @@ class Scenario:
     events: tuple[Event, ...] = ()
     rules: tuple[Rule, ...] = field(default=RULES, repr=False, compare=False)
     """The rules the scenario was validated with (variants are checked by the same)."""
+    as_of: str | None = None
+    """The date the scenario's knowledge stops (``"YYYY-MM-DD"``), or None."""
+    source_dates: tuple[str | None, ...] = ()
+    """The date of each source (``"YYYY-MM-DD"``), None where undated; same order as ``sources``."""
 
     @property
     def issue_ids(self) -> list[str]:
@@ -484,7 +488,7 @@ def _build(
         rounds=header.rounds,
         protocol=header.protocol,
         seed=header.seed,
-        sources=tuple(header.sources),
+        sources=tuple(entry if isinstance(entry, str) else entry["name"] for entry in header.sources),
         mediator=mediator,
         mediator_bias={pid: header.mediator_bias.get(pid, 1.0) for pid in ids},
         noise=header.noise,
@@ -508,6 +512,8 @@ def _build(
         ranges=ranges,
         sha256=canonical_sha256(data),
         rules=rules,
+        as_of=header.as_of,
+        source_dates=tuple(None if isinstance(entry, str) else entry.get("date") for entry in header.sources),
     )
 
 

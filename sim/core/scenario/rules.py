@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from sim.core.errors import Problem
-from sim.core.scenario.fields import IDENTIFIER, NAME
+from sim.core.scenario.fields import IDENTIFIER, NAME, parse_date
 from sim.core.scenario.messages import OPENING_RULES
 from sim.core.scenario.paths import kernel_target
 from sim.core.schema import strategy_names
@@ -36,6 +36,7 @@ __all__ = [
     "guarantor_rules",
     "header_rules",
     "issue_rules",
+    "look_ahead_problems",
     "mediator_rules",
     "opening_rules",
     "path_rules",
@@ -496,3 +497,48 @@ def check_rules(data: Mapping[str, Any], source: str, rules: tuple[Rule, ...] = 
     """Every problem the rules find in one file's tables."""
     ctx = RuleContext(data, source)
     return [problem for rule in rules for problem in rule(ctx)]
+
+
+def look_ahead_problems(data: Mapping[str, Any], source: str) -> list[Problem]:
+    """Sources the scenario could not have known on its ``as_of`` date, and sources without a date.
+
+    Not a rule of the file format: ``negsim validate`` reports these as
+    warnings (errors with ``--strict``). Without ``as_of`` there is nothing
+    to check against and nothing is reported.
+
+    Args:
+        data: The file's tables.
+        source: The file name used in messages.
+
+    Returns:
+        One problem per source dated after ``as_of`` and per undated source.
+    """
+    header = _table(data.get("scenario"))
+    as_of = parse_date(header.get("as_of"))
+    sources = header.get("sources")
+    if as_of is None or not isinstance(sources, list):
+        return []
+    problems = []
+    for k, entry in enumerate(sources):
+        path = f"scenario.sources.{k}"
+        date = parse_date(entry.get("date")) if isinstance(entry, dict) else None
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        if date is None:
+            problems.append(
+                Problem(
+                    source,
+                    path,
+                    f'undated ({name!r}); write {{ name = ..., date = "YYYY-MM-DD" }} so it can be checked '
+                    f"against as_of {as_of.isoformat()}",
+                )
+            )
+        elif date > as_of:
+            problems.append(
+                Problem(
+                    source,
+                    path,
+                    f"dated {date.isoformat()}, after as_of {as_of.isoformat()} ({name!r}): the scenario would use "
+                    "what was not known on its date (look-ahead)",
+                )
+            )
+    return problems

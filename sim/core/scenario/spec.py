@@ -7,6 +7,7 @@ max, ...) are in :mod:`sim.core.scenario.rules`.
 from __future__ import annotations
 
 from sim.core.scenario.fields import (
+    DateText,
     Discount,
     NonNegative,
     Positive,
@@ -14,6 +15,7 @@ from sim.core.scenario.fields import (
     Risk,
     Rounds,
     Seed,
+    SourceEntry,
     Strict,
     StrictBool,
     Text,
@@ -121,7 +123,8 @@ class HeaderSpec(Strict):
     rounds: Rounds
     protocol: Text = "mediated"
     seed: Seed = 0
-    sources: list[Text] = []
+    as_of: DateText | None = None
+    sources: list[SourceEntry] = []
     mediator: Text | None = None
     mediator_bias: dict[str, NonNegative] = {}
     noise: NonNegative = 0.0
