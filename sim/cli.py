@@ -291,6 +291,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from sim.engine.scenarios import load_scenario
     from sim.experiments.bench import bench, bench_report, startup, startup_report
 
+    if args.peer:  # its own 4-party session unless a scenario is named
+        from sim.experiments.peer import peer, peer_report
+
+        scenario = None if args.scenario == DEFAULT_SCENARIO else load_scenario(args.scenario)
+        result = peer(scenario, sessions=args.runs, singles=args.stepped_runs)
+        print(json.dumps(result) if args.json else peer_report(result))
+        return 0
     path = Path(args.scenario)
     if args.scenario == DEFAULT_SCENARIO and not path.exists():  # run from elsewhere: the project's copy
         path = PROJECT / DEFAULT_SCENARIO
@@ -417,6 +424,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="stepped runs (default 200)",
     )
     p.add_argument("--startup", action="store_true", help="measure start-up instead: --help, run, import sim")
+    p.add_argument(
+        "--peer",
+        action="store_true",
+        help="compare with NegMAS on a 4-party session (NegMAS is optional: pip install negmas)",
+    )
     p.add_argument("--json", action="store_true", help="print the measurements as JSON")
     p.set_defaults(func=cmd_bench)
 

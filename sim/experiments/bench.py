@@ -23,6 +23,7 @@ from sim.core.streams import spawn_seeds
 from sim.engine.kernel import run_kernel
 from sim.engine.model import NegotiationModel
 from sim.engine.scenarios import scenario_from_dict
+from sim.experiments.flops import FLOP_LIMIT, flop_rates
 from sim.protocols import resolve_protocol
 
 __all__ = ["bench", "bench_report", "startup", "startup_report"]
@@ -63,7 +64,9 @@ def bench(
 
     Returns:
         ``stepped_runs_per_s``, ``batched_runs_per_s``,
-        ``batched_parallel_runs_per_s``, ``peak_rss_mb`` and context.
+        ``batched_parallel_runs_per_s``, ``peak_rss_mb``, ``flops`` (per kernel:
+        flops per run-round, the rate reached on one core and its distance to
+        1e9 flop/s; :mod:`sim.experiments.flops`) and context.
     """
     from sim.experiments.sweep import process_context
 
@@ -96,6 +99,7 @@ def bench(
         "batched_parallel_runs_per_s": round(parallel, 1),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "speedup_batched_vs_stepped": round(batched / stepped, 1),
+        "flops": flop_rates(scenario, runs),
         "scenario": scenario.name,
         "protocol": name,
         "runs": runs,
@@ -124,7 +128,29 @@ def bench_report(result: dict[str, Any]) -> str:
         ],
     ]
     head = f"{result['scenario']} / {result['protocol']}: runs per second (peak RSS {result['peak_rss_mb']:.0f} MB)"
-    return head + "\n\n" + format_table(["engine", "runs", "runs/s", "vs stepped"], rows)
+    return head + "\n\n" + format_table(["engine", "runs", "runs/s", "vs stepped"], rows) + _flops_report(result)
+
+
+def _flops_report(result: dict[str, Any]) -> str:
+    from sim.report.tables import format_table
+
+    if "flops" not in result:
+        return ""
+    rows = [
+        [
+            name,
+            f"{k['flops_per_run_round']:,}",
+            f"{k['run_rounds_per_s']:,.0f}",
+            f"{k['flop_per_s']:.3g}",
+            f"{k['limit_ratio']:.2f}x",
+        ]
+        for name, k in result["flops"].items()
+    ]
+    head = (
+        f"\n\nflops (analytic count per run and round, a lower bound; batched engine, 1 core, CPU time; "
+        f"limit {FLOP_LIMIT:.0e} flop/s)\n\n"
+    )
+    return head + format_table(["kernel", "flops/run-round", "run-rounds/s", "flop/s", "limit / rate"], rows)
 
 
 def _wall(command: list[str], repeats: int) -> float:
