@@ -360,8 +360,10 @@ class Alternating(Protocol):
     def _targets(self, params: KernelParams, walk: np.ndarray, t: int, first: np.ndarray, last: np.ndarray):
         beta = _BETA[params.strategy]
         timed = time_dependent_target(walk, beta, t, params.rounds)
-        tft = tit_for_tat_target(walk, first, last)
-        return np.where(params.strategy == _TFT, tft, timed)
+        plays_tft = params.strategy == _TFT
+        if not plays_tft.any():
+            return timed
+        return np.where(plays_tft, tit_for_tat_target(walk, first, last), timed)
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One round: the proposer offers, every other party answers, winners ratify."""
