@@ -172,8 +172,12 @@ class Solutions:
         }
 
 
+_SOLVED: dict[str, Solutions] = {}
+"""Solutions by scenario content (its sha256), the most recent 32: a scenario run again is not solved again."""
+
+
 def solve(scenario: Scenario) -> Solutions:
-    """All benchmark solutions of a scenario.
+    """All benchmark solutions of a scenario (kept for the last 32 scenarios, by content).
 
     Args:
         scenario: The scenario.
@@ -181,6 +185,14 @@ def solve(scenario: Scenario) -> Solutions:
     Returns:
         The solutions, each ``{issue: value}`` in the issue's units.
     """
+    if scenario.sha256 not in _SOLVED:
+        _SOLVED[scenario.sha256] = _solve(scenario)
+        if len(_SOLVED) > 32:
+            _SOLVED.pop(next(iter(_SOLVED)))
+    return _SOLVED[scenario.sha256]
+
+
+def _solve(scenario: Scenario) -> Solutions:
     problem = BargainingProblem.from_scenario(scenario)
     levels = _levels(scenario)
     if any(len(options) for options in levels):  # packages of options: the concepts over the discrete space

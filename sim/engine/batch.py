@@ -8,7 +8,6 @@ masks rows that finish early, and returns one table row per run.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,21 +29,27 @@ __all__ = ["outcome_table", "run_many"]
 
 
 def _nash_distances(params: KernelParams, scenario: Scenario, deal: np.ndarray) -> np.ndarray:
-    """RMS distance of each row's deal to its Nash solution, solving each distinct problem once."""
+    """RMS distance of each row's deal to its Nash solution, solving each distinct problem once.
+
+    Rows are grouped by their bargaining problem (``numpy.unique`` over the
+    stacked arrays, no Python loop over rows); the distances are vectorised.
+    """
     out = np.full(params.batch, np.nan)
-    cache: dict[bytes, np.ndarray | None] = {}
+    rows = np.flatnonzero(~np.isnan(deal).any(axis=-1))
+    if not len(rows):
+        return out
     low, high = params.red_lines_at(0)
     walk = params.walkaway_at(0)
     arrays = (params.prefs.ideal, params.prefs.weight, params.prefs.curvature, low, high, walk)
-    for row in range(params.batch):
-        if np.isnan(deal[row]).any():
-            continue
-        key = b"".join(np.ascontiguousarray(a[row]).tobytes() for a in arrays)
-        if key not in cache:
-            cache[key] = nash_point(BargainingProblem(*(a[row] for a in arrays)))
-        nash = cache[key]
-        if nash is not None:
-            out[row] = math.sqrt(float(np.mean((deal[row] - nash) ** 2)))
+    stacked = np.concatenate([np.reshape(a[rows], (len(rows), -1)) for a in arrays], axis=1)
+    unique, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    points = np.full((len(unique), params.n_issues), np.nan)
+    for k, row in enumerate(rows[first]):
+        found = nash_point(BargainingProblem(*(a[row] for a in arrays)))
+        if found is not None:
+            points[k] = found
+    nash = points[np.ravel(inverse)]
+    out[rows] = np.sqrt(np.mean((deal[rows] - nash) ** 2, axis=-1))
     return out
 
 
