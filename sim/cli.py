@@ -96,6 +96,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.core.scenario import look_ahead_problems
     from sim.engine.scenarios import load_scenario
 
     problems = []
@@ -105,6 +106,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except UserError as exc:
             problems += exc.problems
             continue
+        late = look_ahead_problems(scenario.data, scenario.source)
+        if late and args.strict:
+            problems += late
+            continue
+        for problem in late:
+            print(f"negsim: warning: {problem}", file=sys.stderr)
         print(f"ok: {path} ({scenario.name}: {len(scenario.issues)} issues, {len(scenario.parties)} parties)")
     if problems:
         raise UserError(problems)
@@ -282,14 +289,62 @@ def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
     from sim.engine.scenarios import load_scenario
-    from sim.experiments.bench import bench, bench_report
+    from sim.experiments.bench import bench, bench_report, startup, startup_report
 
+    if args.peer:  # its own 4-party session unless a scenario is named
+        from sim.experiments.peer import peer, peer_report
+
+        scenario = None if args.scenario == DEFAULT_SCENARIO else load_scenario(args.scenario)
+        result = peer(scenario, sessions=args.runs, singles=args.stepped_runs)
+        print(json.dumps(result) if args.json else peer_report(result))
+        return 0
     path = Path(args.scenario)
     if args.scenario == DEFAULT_SCENARIO and not path.exists():  # run from elsewhere: the project's copy
         path = PROJECT / DEFAULT_SCENARIO
     scenario = load_scenario(path)
+    if args.startup:
+        result = startup(str(path))
+        print(json.dumps(result) if args.json else startup_report(result))
+        return 0
     result = bench(scenario, args.protocol, runs=args.runs, stepped_runs=args.stepped_runs)
     print(json.dumps(result) if args.json else bench_report(result))
+    return 0
+
+
+def _backtest_protocol(text: str) -> str:
+    from sim.experiments.backtest import backtest_protocols
+
+    if text not in backtest_protocols():
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(backtest_protocols())}; got {text!r}")
+    return text
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from sim.experiments.backtest import format_scores, run_backtest, scores_json, write_backtest
+    from sim.experiments.deu import read_deu
+
+    read_deu(args.data)  # a bad file stops here, before any folder is made
+    out = _out_dir(Path(args.out or Path("results") / "backtest" / Path(args.data).stem))
+    result = run_backtest(args.data, protocols=args.protocols)
+    written = write_backtest(result, out)
+    data = result.data
+    skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(data.skipped.items())) or "none"
+    summary = f"{data.source}: {len(data.issues)} issues scored; skipped lines: {skipped}"
+    timing = f"benchmarks {result.seconds['benchmarks']:.1f} s" + (
+        f", protocol runs {result.seconds['protocols']:.1f} s on {result.workers} workers"
+        f" ({result.seconds['protocols_cpu']:.1f} s of CPU)"
+        if "protocols" in result.seconds
+        else ""
+    )
+    if args.json:
+        print(scores_json(result.scores, result.at_limit), end="")
+        print(f"negsim backtest: {summary}; {timing}", file=sys.stderr)
+        return 0
+    print(summary)
+    print(format_scores(result.scores, result.at_limit))
+    print(f"\n{timing}. MAE: mean absolute error (0-100 points); dMAE: minus the compromise model's, with")
+    print("paired bootstrap 95% intervals resampling issues and proposals; at limit: runs ended by the round limit.")
+    print(f"\nWrote {out}/: {', '.join(p.name for p in written)}")
     return 0
 
 
@@ -368,11 +423,35 @@ def build_parser() -> argparse.ArgumentParser:
         default=200,
         help="stepped runs (default 200)",
     )
+    p.add_argument("--startup", action="store_true", help="measure start-up instead: --help, run, import sim")
+    p.add_argument(
+        "--peer",
+        action="store_true",
+        help="compare with NegMAS on a 4-party session (NegMAS is optional: pip install negmas)",
+    )
     p.add_argument("--json", action="store_true", help="print the measurements as JSON")
     p.set_defaults(func=cmd_bench)
 
+    p = sub.add_parser("backtest", help="forecast real EU decisions (a DEU file) with every protocol and score them")
+    p.add_argument("data", help="DEU tab-separated file, e.g. ../shared/data/deu3-train.tsv")
+    p.add_argument(
+        "--protocols",
+        nargs="*",
+        type=_backtest_protocol,
+        metavar="P",
+        help="protocol runs (default: all; none: benchmarks only)",
+    )
+    p.add_argument("--out", type=Path, help="output directory (default: results/backtest/<file name>/)")
+    p.add_argument("--json", action="store_true", help="print {method: {n, mae, median_ae, within10, ...}} as JSON")
+    p.set_defaults(func=cmd_backtest)
+
     p = sub.add_parser("validate", help="check scenario files without running them")
     p.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="with as_of: sources dated after it, or undated, are errors (default: warnings)",
+    )
     p.set_defaults(func=cmd_validate)
     return parser
 

@@ -7,26 +7,43 @@ Expected numbers:
   disagreement point, shares of the surplus over it follow the same formula;
   as both discount factors tend to 1 the equilibrium tends to the Nash
   bargaining solution (here: t = k / (1 + k) when U_b = t ** k).
+* BRW (1986) with unequal discount rates (/work/notes/theory.md 1b): with
+  per-period factors delta_i = exp(-r_i D), as the period D -> 0 the
+  equilibrium tends to the *asymmetric* Nash solution
+  argmax (u_1 - d_1)^alpha (u_2 - d_2)^(1 - alpha), alpha = ln delta_2 /
+  (ln delta_1 + ln delta_2) = r_2 / (r_1 + r_2): party 1's exponent is
+  proportional to its own patience. Per unit time 0.9 and 0.8: alpha =
+  0.679272; the exact share at D = 0.01 is 0.679630.
+* Outside options (Shaked & Sutton 1984; BRW 1986; theory.md 1c): unit pie,
+  common delta = 0.9, party 2 may opt out for w when responding: if
+  w <= delta / (1 + delta) = 0.473684 the option is irrelevant, x* =
+  (0.526316, 0.473684); else x* = (1 - w, w) and y* = (delta (1 - w),
+  1 - delta (1 - w)): w = 0.6 gives (0.4, 0.6) and (0.36, 0.64). Read as a
+  disagreement point instead, w = 0.3 gives party 2
+  0.3 + 0.7 * 0.9 / 1.9 = 0.631579.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 from conftest import GENEVA, two_party_data
 
 from sim.benchmarks import BargainingProblem, Solutions
+from sim.benchmarks.one_issue import nash_1d
 from sim.core.compile import compile_params
 from sim.core.errors import UserError
 from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario, scenario_from_dict
-from sim.protocols.alternating import concede_along, reference_points, rubinstein_offers
+from sim.protocols.alternating import Alternating, concede_along, reference_points, rubinstein_offers
 
 NO_BENCH = Solutions(None, None, {}, {})
 
 
-def _pie(d1, d2, w1=0.0, w2=0.0, k_b=1.0, strategy="equilibrium"):
-    data = two_party_data(protocol="alternating")
+def _pie(d1, d2, w1=0.0, w2=0.0, k_b=1.0, strategy="equilibrium", breakdown=0.0):
+    data = two_party_data(protocol="alternating", breakdown_risk=breakdown)
     data["issues"]["x"].update(min=0, max=1)
     data["parties"]["a"]["ideal"]["x"] = 0
     data["parties"]["b"]["ideal"]["x"] = 1
@@ -50,6 +67,21 @@ def test_rubinstein_with_disagreement_point(w1, w2):
     out = run(_pie(d1, d2, w1, w2), solutions=NO_BENCH)
     share = (1 - d2) / (1 - d1 * d2)
     assert out.utilities["a"] - w1 == pytest.approx(share * (1 - w1 - w2), abs=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("p", "d1", "d2", "w1", "w2"), [(0.1, 0.9, 0.9, 0.0, 0.0), (0.3, 0.95, 0.8, 0.0, 0.0), (0.1, 0.9, 0.9, 0.2, 0.1)]
+)
+def test_equilibrium_with_breakdown_risk_follows_binmore_rubinstein_wolinsky(p, d1, d2, w1, w2):
+    """BRW (1986) with breakdown probability p after a rejection and breakdown payoff = impasse value = the
+    walk-away: effective discount a_i = delta_i (1 - p), first proposer's surplus share (1 - a2) / (1 - a1 a2).
+    p = 0.1, delta = 0.9: 1 / 1.81 = 0.552486 (theory notes section 1a')."""
+    out = run(_pie(d1, d2, w1, w2, breakdown=p), solutions=NO_BENCH)
+    a1, a2 = d1 * (1 - p), d2 * (1 - p)
+    assert out.agreement and out.round == 1
+    assert out.utilities["a"] - w1 == pytest.approx((1 - a2) / (1 - a1 * a2) * (1 - w1 - w2), abs=1e-8)
+    if (p, d1, d2) == (0.1, 0.9, 0.9) and w1 == 0:
+        assert out.utilities["a"] == pytest.approx(0.552486, abs=1e-6)
 
 
 @pytest.mark.parametrize("k", [0.5, 2.0])
@@ -155,3 +187,82 @@ def test_equilibrium_on_a_grid_still_agrees_in_round_one(d1, d2):
     out = run(scenario_from_dict(data), solutions=NO_BENCH)
     assert out.agreement and out.round == 1
     assert out.utilities["a"] == pytest.approx((1 - d2) / (1 - d1 * d2), abs=0.01)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (GENEVA.parent).glob("*.toml")))
+def test_closed_form_offers_agree_with_bisection_on_every_shipped_scenario(name):
+    """Issue #17: the closed-form concession (exact for straight-line values, Newton for curved ones) replaces a
+    50-step bisection; deals, rounds and utilities agree with the bisection's to 1e-12."""
+    from sim.protocols.alternating import Alternating
+
+    s = load_scenario(GENEVA.parent / name)
+    fast = run(s, protocol=Alternating(), solutions=NO_BENCH)
+    slow = run(s, protocol=Alternating(offer_solver="bisection"), solutions=NO_BENCH)
+    assert fast.agreement == slow.agreement and fast.round == slow.round and fast.end_round == slow.end_round
+    for pid in s.party_ids:
+        assert fast.utilities[pid] == pytest.approx(slow.utilities[pid], abs=1e-12)
+    if fast.deal:
+        for i in s.issues:
+            assert fast.deal[i.id] == pytest.approx(slow.deal[i.id], abs=1e-12 * i.span)
+
+
+@pytest.mark.parametrize("k", [0.5, 1.0, 2.0, 3.0])
+def test_concession_solves_the_utility_equation(k):
+    """U(lam) = sum_i w_i (1 - lam d_i) ** k = target, against the bisection to 1e-12, on random rows."""
+    rng = np.random.default_rng(3)
+    ideal, reference = rng.uniform(0, 1, (50, 3)), rng.uniform(0, 1, (50, 3))
+    weight = rng.dirichlet(np.ones(3), 50)
+    curvature = np.full((50, 3), k)
+    target = rng.uniform(0.3, 1.0, 50)
+    fast = concede_along(ideal, reference, weight, curvature, target)
+    slow = concede_along(ideal, reference, weight, curvature, target, solver="bisection")
+    np.testing.assert_allclose(fast, slow, atol=1e-12)
+
+
+@pytest.mark.parametrize("k_b", [1.0, 0.5])
+def test_unequal_rates_tend_to_the_asymmetric_nash_solution(k_b):
+    # theory.md 1b: per unit time delta = (0.9, 0.8); period D: delta_i = 0.9 ** D, 0.8 ** D
+    alpha = math.log(0.8) / (math.log(0.9) + math.log(0.8))  # party 1's exponent, 0.679272
+    assert alpha == pytest.approx(0.679272, abs=1e-6)
+    nash = nash_1d([0.0, 1.0], power=[alpha, 1 - alpha], curvature=[1.0, k_b])  # the asymmetric Nash text
+    errors = []
+    for period in (0.1, 0.01, 0.001):
+        out = run(_pie(0.9**period, 0.8**period, k_b=k_b), solutions=NO_BENCH)
+        assert out.agreement and out.round == 1
+        errors.append(abs(out.deal["x"] - nash))
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < 1e-4
+    if k_b == 1.0:
+        assert nash == pytest.approx(1 - 0.679272, abs=1e-6)  # party 1 gets alpha of the pie
+        out = run(_pie(0.9**0.01, 0.8**0.01), solutions=NO_BENCH)
+        assert out.utilities["a"] == pytest.approx(0.679630, abs=1e-6)  # the exact share at D = 0.01
+
+
+def _option_run(w2, walkaway_as):
+    return run(_pie(0.9, 0.9, w2=w2), Alternating(walkaway_as=walkaway_as), solutions=NO_BENCH)
+
+
+@pytest.mark.parametrize(("w2", "share_1"), [(0.0, 0.526316), (0.3, 0.526316), (0.47, 0.526316), (0.6, 0.4)])
+def test_outside_option_closed_form(w2, share_1):
+    # theory.md 1c: the option binds only above delta / (1 + delta) = 0.473684
+    out = _option_run(w2, "outside_option")
+    assert out.agreement and out.round == 1
+    assert out.utilities["a"] == pytest.approx(share_1, abs=1e-6)
+
+
+def test_outside_option_second_proposal_and_impasse_contrast():
+    s = _pie(0.9, 0.9, w2=0.6)
+    problem = BargainingProblem.from_scenario(s)
+    x_star, y_star = rubinstein_offers(problem, np.array([0.9, 0.9]), np.zeros(2), outside=np.array([0.0, 0.6]))
+    np.testing.assert_allclose(problem.utilities(x_star), [0.4, 0.6], atol=1e-8)
+    np.testing.assert_allclose(problem.utilities(y_star), [0.36, 0.64], atol=1e-8)
+    # read as the disagreement point (today's default), the same w = 0.3 gives party 2 more
+    impasse = _option_run(0.3, "impasse")
+    assert impasse.utilities["b"] == pytest.approx(0.3 + 0.7 * 0.9 / 1.9, abs=1e-6)
+    assert _option_run(0.3, "outside_option").utilities["b"] == pytest.approx(0.473684, abs=1e-6)
+
+
+def test_walkaway_as_is_checked():
+    assert Alternating().get_params()["walkaway_as"] == "impasse"
+    with pytest.raises(ValueError, match="walkaway_as"):
+        Alternating(walkaway_as="threat")

@@ -9,10 +9,25 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scenario_strategies import scenario_tables
+from test_contract import arrays, check_deal, same
 
-from sim.protocols.bdm import bdm_forecast, bdm_moves, bdm_risk_exponents, bdm_win_probabilities
+from sim.core.compile import compile_params
+from sim.core.streams import RunStreams
+from sim.engine.batch import run_kernel
+from sim.engine.model import NegotiationModel
+from sim.engine.scenarios import scenario_from_dict
+from sim.protocols.bdm import (
+    Bdm,
+    bdm_challenges,
+    bdm_forecast,
+    bdm_moves,
+    bdm_risk_exponents,
+    bdm_win_probabilities,
+    weighted_median,
+)
 
 
 def test_win_probabilities_by_hand():
@@ -157,3 +172,135 @@ def test_a_forecast_across_a_red_line_is_not_signed_by_that_party():
     out = run(scenario_from_dict(data), protocol="bdm")
     assert out.deal["x"] == pytest.approx(50)
     assert out.accepts == {"a": True, "b": False}
+
+
+# --------------------------------------------------------------------------
+# The literature variant (Bueno de Mesquita 1994; /work/notes/theory.md section 4)
+# --------------------------------------------------------------------------
+def test_literature_win_probabilities_by_hand():
+    # positions 0, 0.5, 1; c = s = 1; r = 1; Delta = 1. Contest 0 vs 0.5: votes w_k = |x_k - 0.5| - |x_k - 0|:
+    # k at 0: +0.5, k at 0.5: -0.5, k at 1: -0.5. P(0 beats 0.5) = 0.5 / 1.5 = 1/3, P(0.5 beats 0) = 2/3.
+    # Contest 0 vs 1: +1, 0, -1: P = 1/2 each.
+    x = np.array([0.0, 0.5, 1.0])
+    p = bdm_win_probabilities(x, np.ones(3), np.ones(3), np.array(1.0), per_contest=True)
+    assert p[0, 1] == pytest.approx(1 / 3) and p[1, 0] == pytest.approx(2 / 3)
+    assert p[0, 2] == pytest.approx(0.5) and p[2, 0] == pytest.approx(0.5)
+    assert p[0, 0] == 0.5  # nobody votes in a contest of a position with itself
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=2, max_size=8), st.data())
+def test_literature_probabilities_of_a_contest_sum_to_one(x, data):
+    # Bueno de Mesquita (1994): P(i beats j) + P(j beats i) = 1 (the reference variant's sum is about 2 / N**2)
+    n = len(x)
+    c = np.array(data.draw(st.lists(st.floats(0.01, 1), min_size=n, max_size=n)))
+    s = np.array(data.draw(st.lists(st.floats(0.01, 1), min_size=n, max_size=n)))
+    r = np.array(data.draw(st.lists(st.floats(0.5, 2), min_size=n, max_size=n)))
+    x = np.array(x)
+    p = bdm_win_probabilities(x, c * s, r, np.array(max(x.max() - x.min(), 1e-3)), per_contest=True)
+    np.testing.assert_allclose(p + p.T, 1.0, atol=1e-12)
+
+
+def test_reference_probabilities_do_not_sum_to_one():
+    # the audit's finding, kept in the pinned variant: on 30 actors P(i beats j) + P(j beats i) is tiny
+    rng = np.random.default_rng(3)
+    x, c, s = rng.uniform(0, 1, 30), rng.uniform(0.1, 1, 30), rng.uniform(0.1, 1, 30)
+    p = bdm_win_probabilities(x, c * s, np.ones(30), np.array(x.max() - x.min()))
+    assert np.max(p + p.T) < 0.05
+
+
+def test_weighted_median_closed_forms():
+    # /work/notes/theory.md section 4: x = (0, 0.5, 1), w = (1, 1, 1) -> 0.5; x = (0, 1), w = (1, 1) -> 0.5
+    # (exact half: the midpoint); x = (0, 0.4, 1), w = (2, 1, 2) -> 0.4
+    assert weighted_median(np.array([0.0, 0.5, 1.0]), np.ones(3)) == 0.5
+    assert weighted_median(np.array([0.0, 1.0]), np.ones(2)) == 0.5
+    assert weighted_median(np.array([1.0, 0.0, 0.4]), np.array([2.0, 2.0, 1.0])) == 0.4
+    batch = weighted_median(np.array([[0.0, 1.0, 0.2], [0.9, 0.1, 0.5]]), np.array([[1.0, 1.0, 3.0], [1.0, 1.0, 0.0]]))
+    np.testing.assert_allclose(batch, [0.2, 0.5])  # the second row: an exact half, midpoint of 0.1 and 0.9
+    assert bdm_forecast(np.array([0.0, 1.0, 0.2]), np.array([1.0, 1.0, 3.0]), "literature") == 0.2
+
+
+def _play(x, c, s, variant, rounds=6):
+    delta = np.array(x.max() - x.min())
+    for _ in range(rounds):
+        x = bdm_moves(x, c * s, s, delta, variant)
+    return bdm_forecast(x, c * s, variant)
+
+
+def test_literature_variant_is_invariant_to_reversing_the_scale():
+    # theory.md section 4: every distance, vote, probability and move size is unchanged under x -> 1 - x,
+    # so forecast(1 - x) = 1 - forecast(x) exactly (up to rounding) in every random small game
+    rng = np.random.default_rng(14)
+    for _ in range(1000):
+        n = int(rng.integers(3, 7))
+        x, c, s = rng.uniform(0, 1, n), rng.uniform(0.1, 1, n), rng.uniform(0.1, 1, n)
+        assert _play(1 - x, c, s, "literature") == pytest.approx(1 - _play(x, c, s, "literature"), abs=1e-9)
+
+
+def test_reference_variant_is_not_invariant_to_reversing_the_scale():
+    # the audit's finding (1,080 of 3,000 games there): the reference's compromise choice depends on the direction
+    rng = np.random.default_rng(14)
+    broken = 0
+    for _ in range(300):
+        n = int(rng.integers(3, 7))
+        x, c, s = rng.uniform(0, 1, n), rng.uniform(0.1, 1, n), rng.uniform(0.1, 1, n)
+        broken += abs(_play(1 - x, c, s, "reference") - (1 - _play(x, c, s, "reference"))) > 1e-9
+    assert broken > 30
+
+
+def test_literature_compromise_takes_the_smallest_move():
+    # Three actors where the reference and the literature pick different compromises: check the rule directly
+    x = np.array([0.0, 0.45, 0.5, 1.0])
+    c = np.array([1.0, 0.2, 3.0, 1.0])
+    s = np.array([0.9, 0.2, 0.9, 0.9])
+    delta = np.array(1.0)
+    r = bdm_risk_exponents(x, c * s, s, delta, True)
+    e1, e2 = bdm_challenges(x, c * s, s, r, delta, True)
+    new = bdm_moves(x, c * s, s, delta, "literature")
+    for i in range(4):
+        comp = [(abs((x[j] - x[i]) * e1[i, j] / e2[i, j]), j) for j in range(4) if j != i and e2[i, j] > 0 > e1[i, j]]
+        conf = [j for j in range(4) if j != i and e2[i, j] > e1[i, j] > 0]
+        if comp and not conf:
+            move, j = min(comp)
+            assert abs(new[i] - x[i]) == pytest.approx(move)
+
+
+def test_protocol_variants_and_scale_reversal_of_a_run():
+    from conftest import two_party_data
+
+    from sim.benchmarks import Solutions
+    from sim.engine.runner import run
+
+    data = two_party_data()
+    data["parties"]["c"] = {**data["parties"]["a"], "name": "C", "ideal": {"x": 30}, "capability": 2.0}
+    data["parties"]["b"]["salience"] = {"x": 0.4}
+    mirrored = scenario_from_dict(data)
+    for party in data["parties"].values():
+        party["ideal"] = {"x": 100 - party["ideal"]["x"]}
+    reversed_ = scenario_from_dict(data)
+    none = Solutions(None, None, {}, {})
+    first = run(mirrored, Bdm(variant="literature"), solutions=none)
+    second = run(reversed_, Bdm(variant="literature"), solutions=none)
+    assert first.deal["x"] == pytest.approx(100 - second.deal["x"], abs=1e-9)
+    assert Bdm().get_params() == {"variant": "reference", "tolerance": 0.0}
+    with pytest.raises(ValueError):
+        Bdm(variant="median")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=scenario_tables(max_parties=4, max_issues=3))
+def test_literature_variant_keeps_the_protocol_contract(data):
+    # the checks of tests/test_contract.py (written from the scenario's numbers) on the non-default variant
+    scenario = scenario_from_dict(data)
+    proto = Bdm(variant="literature", tolerance=1e-6)
+    seeds = np.array([scenario.seed, scenario.seed + 1], dtype=np.int64)
+    params = compile_params(scenario, len(seeds))
+    state = run_kernel(proto, params, seeds)
+    for row in range(len(seeds)):
+        check_deal(scenario, params, state, row, forecast=True)
+    again = proto.step(params, state, RunStreams.from_seeds(seeds))
+    for row in np.flatnonzero(state.done):
+        assert same(arrays(again, row), arrays(state, row))
+    model = NegotiationModel(scenario, proto, int(seeds[0]), params=params.take(slice(0, 1))).run_to_end()
+    model.release()
+    assert same(arrays(model.state, 0), arrays(state, 0))

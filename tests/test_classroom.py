@@ -182,7 +182,10 @@ def test_summary_says_what_happened():
 
     stubborn = ClassroomModel(GENEVA, ukraine__walkaway=0.95, ukraine__walkaway_drift=0.0).run_to_end()
     lines = summary(Snapshot.of(stubborn), baseline_run(base), stubborn.changes)
-    assert lines[0] == "No deal after 40 rounds: every party falls back on its walk-away value."
+    assert lines[0] == (
+        "No deal after 40 rounds: the round limit came with no text everyone accepts; "
+        "every party falls back on its walk-away value."
+    )
     assert "Changed from the file: parties.ukraine.walkaway 0.6 -> 0.95, " in lines[-1]
 
 

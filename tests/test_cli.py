@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import GENEVA
@@ -90,3 +91,73 @@ def test_console_script_no_traceback(workdir):
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", "nope.toml"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr == "negsim: error: nope.toml: file not found\n"
+
+
+def _dated(workdir, as_of, sources):
+    from conftest import two_party_data, write_scenario
+
+    data = two_party_data()
+    if as_of is not None:
+        data["scenario"]["as_of"] = as_of
+    data["scenario"]["sources"] = sources
+    return str(write_scenario(workdir / "dated.toml", data))
+
+
+def test_validate_warns_about_look_ahead_and_strict_makes_it_an_error(workdir, capsys):
+    path = _dated(
+        workdir,
+        "2025-11-26",
+        [
+            {"name": "RFE/RL", "date": "2025-11-26"},  # the same day: known
+            {"name": "Reuters", "date": "2025-11-28"},  # after: look-ahead
+            "Kyiv Independent, plain string",  # undated
+            {"name": "no date given"},  # undated
+        ],
+    )
+    assert main(["validate", path]) == 0
+    captured = capsys.readouterr()
+    assert f"ok: {path}" in captured.out
+    warnings = captured.err.splitlines()
+    assert len(warnings) == 3 and all(w.startswith(f"negsim: warning: {path}: scenario.sources.") for w in warnings)
+    assert "sources.1: dated 2025-11-28, after as_of 2025-11-26 ('Reuters')" in warnings[0]
+    assert "sources.2: undated ('Kyiv Independent, plain string')" in warnings[1]
+    assert "sources.3: undated ('no date given')" in warnings[2]
+    assert main(["validate", "--strict", path]) == 2
+    captured = capsys.readouterr()
+    errors = captured.err.splitlines()
+    assert len(errors) == 3 and all(e.startswith(f"negsim: error: {path}: scenario.sources.") for e in errors)
+    assert "ok:" not in captured.out
+
+
+def test_validate_strict_passes_dated_sources_and_scenarios_without_as_of(workdir, capsys):
+    path = _dated(workdir, "2022-04-15", [{"name": "Istanbul communique", "date": "2022-03-29"}])
+    assert main(["validate", "--strict", path]) == 0
+    assert capsys.readouterr().err == ""
+    path = _dated(workdir, None, ["undated, but no as_of: nothing to check against"])
+    assert main(["validate", "--strict", path, "scenarios/geneva-2025-11.toml"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("as_of", "sources", "fragment"),
+    [
+        ("26/11/2025", [], "scenario.as_of: must be a date written as text, \"YYYY-MM-DD\"; got '26/11/2025'"),
+        ("2025-02-30", [], "scenario.as_of: must be a date written as text"),
+        ("2025-11-26", [{"name": "x", "date": "soon"}], "scenario.sources.0: date must be a date written as text"),
+        ("2025-11-26", [{"name": "x", "url": "http://"}], "scenario.sources.0: must be a string or a table"),
+        ("2025-11-26", [7], "scenario.sources.0: must be a string or a table { name = "),
+    ],
+)
+def test_bad_dates_are_one_line_errors(workdir, capsys, as_of, sources, fragment):
+    path = _dated(workdir, as_of, sources)
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err, err
+
+
+def test_a_toml_date_literal_is_refused_with_a_hint(workdir, capsys):
+    path = workdir / "literal.toml"
+    text = Path(_dated(workdir, "2025-11-26", [])).read_text()
+    path.write_text(text.replace('as_of = "2025-11-26"', "as_of = 2025-11-26"))
+    assert main(["validate", str(path)]) == 2
+    assert 'scenario.as_of: must be a date written as text, "YYYY-MM-DD"' in capsys.readouterr().err

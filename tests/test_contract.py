@@ -3,7 +3,8 @@
 For every protocol in ``sim.protocols.PROTOCOLS`` (a new file in
 ``sim/protocols/`` joins automatically) and every generated scenario:
 
-* a deal lies inside every signing party's red lines in force and gives it
+* a deal lies inside every signing party's red lines in force (softened, learnt, the front line as no-deal
+  line) and gives it
   at least its walk-away in force (individually rational), judged on the
   issues it signs for;
 * consent protocols: agreement implies that every party accepts;
@@ -26,11 +27,11 @@ from scenario_strategies import scenario_tables
 from sim.benchmarks import Solutions
 from sim.core.compile import compile_params
 from sim.core.streams import RunStreams
-from sim.engine.batch import run_kernel
+from sim.engine.kernel import run_kernel
 from sim.engine.model import NegotiationModel
 from sim.engine.runner import run
 from sim.engine.scenarios import scenario_from_dict
-from sim.protocols import PROTOCOLS
+from sim.protocols import PROTOCOLS, play_round
 
 FAST = {"zeuthen": {"frontier_points": 31}}
 """Cheaper constructor arguments where a protocol's defaults are slow (the contract does not depend on them)."""
@@ -61,6 +62,8 @@ def in_force(scenario, params, state, row: int, t: int):
             if issue.no_deal_path:
                 rounds, values = zip(*issue.no_deal_path, strict=True)
                 plow[k] = max(plow[k], float(np.interp(t, rounds, values)))
+            if scenario.battlefield and scenario.battlefield.issue == issue.id:  # the front is the no-deal line
+                plow[k] = max(plow[k], issue.min + state.world.front_at(t)[row] * issue.span)
         learned_low = lo + state.learned.low[row, a] * span
         learned_high = lo + state.learned.high[row, a] * span
         plow, phigh = np.maximum(plow, learned_low), np.minimum(phigh, learned_high)
@@ -95,6 +98,8 @@ def check_deal(scenario, params, state, row: int, forecast: bool) -> None:
     walk = state.walkaway[row]
     span = np.array([i.span for i in scenario.issues])
     for a, party in enumerate(scenario.parties):
+        if state.walked[row, a]:
+            continue  # a guarantor that walked out is no longer asked
         # margins in normalised units (red lines) and in utility (walk-away); the kernel's tolerance is 1e-9
         line_margin = min(np.min((deal_units - low[a]) / span), np.min((high[a] - deal_units) / span))
         walk_margin = judged_utility(scenario, party, deal) - walk[a]
@@ -140,7 +145,7 @@ def test_protocol_contract(name, data):
         check_deal(scenario, params, state, row, proto.forecast)
     # finished rows are unchanged by another step
     if state.done.any():
-        again = proto.step(params, state, RunStreams.from_seeds(seeds))
+        again = play_round(proto, params, state, RunStreams.from_seeds(seeds))
         for row in np.flatnonzero(state.done):
             assert same(arrays(again, row), arrays(state, row))
     # the stepped Mesa model gives the batched kernel's first row

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from conftest import GENEVA, four_party_data, two_party_data
@@ -10,9 +12,11 @@ from hypothesis import strategies as st
 
 from sim.core.compile import compile_params
 from sim.core.utility import utilities
+from sim.engine.batch import run_many
 from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.protocols.mediated import (
+    Mediated,
     aspiration_at,
     demands_toward_ideal,
     opening_text,
@@ -214,3 +218,88 @@ def test_coalition_in_a_run_changes_the_deal():
     assert joint.deal != base.deal
     # U and E table a joint counter-text: the land issue moves their way (both want 0)
     assert joint.history.text[2, 0] < base.history.text[2, 0]
+
+
+# --- the mediator's lean (Kydd 2003 as drafting preference), misperception, voice, improvement phase -----------
+
+LEANS = [0.0, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95]
+
+
+def _lean_scenario(lean: float, logistic: bool = False):
+    data = four_party_data()
+    data["scenario"]["mediator_lean"] = {"r": lean}
+    if logistic:
+        data["parties"]["u"]["ratification"] = {"logistic": {"midpoint": 0.45, "steepness": 12}}
+    return scenario_from_dict(data)
+
+
+def test_more_lean_toward_a_party_never_lowers_its_utility_of_the_deal():
+    """Revealed preference (theory notes section 2): for every seed, the deal with a larger lean toward r gives
+    r at least as much (or the same no deal). Exact per seed without logistic ratification."""
+    seeds = list(range(40))
+    table = [run_many(_lean_scenario(b), protocol="mediated", seeds=seeds, nash=False) for b in LEANS]
+    u = np.array([t["utility.r"].to_numpy() for t in table])
+    assert np.all(np.diff(u, axis=0) >= -1e-12)
+    assert u[-1].mean() > u[0].mean()  # and the lean does something
+
+
+def test_lean_raises_expected_utility_with_a_risky_ratification():
+    """With a logistic win-set the mediator weighs the risk that a harsher text fails at home: r's mean utility
+    over 300 seeds (common random numbers) does not fall as the lean rises (within two standard errors)."""
+    seeds = list(range(300))
+    means, errors = [], []
+    for b in LEANS[::2]:
+        u = run_many(_lean_scenario(b, logistic=True), protocol="mediated", seeds=seeds, nash=False)["utility.r"]
+        means.append(u.mean())
+        errors.append(u.std() / np.sqrt(len(u)))
+    assert all(later >= earlier - 2 * e for earlier, later, e in zip(means, means[1:], errors, strict=False))
+
+
+def test_lean_is_not_capability():
+    """Lean acts in the mediated protocol only (a forecast is untouched), capability everywhere; and doubling r's
+    capability is not the same run as a lean toward r."""
+    leaning, plain = _lean_scenario(0.5), _lean_scenario(0.0)
+    strong = plain.with_values({"parties.r.capability": 2 * plain.party("r").capability})
+    assert run(leaning, protocol="compromise").deal == run(plain, protocol="compromise").deal
+    assert run(strong, protocol="compromise").deal != run(plain, protocol="compromise").deal
+    assert run(leaning, protocol="mediated").deal != run(strong, protocol="mediated").deal
+
+
+def test_a_misperceiving_mediator_drafts_on_its_beliefs():
+    data = four_party_data()
+    data["scenario"]["mediator_misperception"] = 0.05
+    s = scenario_from_dict(data)
+    a, b = run(s, protocol="mediated", seed=1), run(s, protocol="mediated", seed=2)
+    exact = run(scenario_from_dict(four_party_data()), protocol="mediated", seed=1)
+    assert a.history.text.tolist() != exact.history.text.tolist()
+    assert a.history.text.tolist() != b.history.text.tolist()  # the error is drawn per run
+
+
+def test_voice_without_veto_pulls_the_text_but_does_not_sign():
+    """A guarantor with a voice on an issue it does not sign for moves the text on it toward its ideal."""
+    data = four_party_data()
+    mute, voiced = copy.deepcopy(data), copy.deepcopy(data)
+    mute["parties"]["m"]["must_agree_on"] = ["bloc"]
+    voiced["parties"]["m"]["must_agree_on"] = ["bloc"]
+    voiced["parties"]["m"]["voice_on"] = ["bloc", "cap"]
+    s_mute, s_voiced = scenario_from_dict(mute), scenario_from_dict(voiced)
+    k = s_mute.issue_ids.index("cap")
+    ideal = s_mute.party("m").ideal["cap"]
+    t_mute = run(s_mute, protocol="mediated").history.text[2, k]
+    t_voiced = run(s_voiced, protocol="mediated").history.text[2, k]
+    assert abs(t_voiced - ideal) <= abs(t_mute - ideal)
+    assert compile_params(s_voiced).prefs.consent[0, 3].tolist() == compile_params(s_mute).prefs.consent[0, 3].tolist()
+
+
+def test_improvement_phase_leaves_no_pareto_move_and_hurts_nobody():
+    """Raiffa (1985) post-settlement settlement: from the agreed text the mediator proposes Pareto moves until
+    none is left; every party is at least as well off as with the plain deal. The logroll case: the plain deal
+    (zone 20, fund 80) leaves gains on the table that the full trade (zone 0, fund 100) takes."""
+    s = load_scenario(GENEVA.parent / "classroom-logroll.toml")
+    plain = run(s, protocol=Mediated())
+    improved = run(s, protocol=Mediated(improve=True))
+    assert plain.agreement and improved.agreement and improved.round == plain.round
+    for pid in s.party_ids:
+        assert improved.utilities[pid] >= plain.utilities[pid] - 1e-9
+    assert sum(improved.utilities.values()) > sum(plain.utilities.values())
+    assert improved.deal == {"zone": 0.0, "fund": 100.0}

@@ -12,7 +12,7 @@ from sim.core.streams import RunStreams
 from sim.engine.agents import PartyAgent
 from sim.engine.model import NegotiationModel
 from sim.engine.scenarios import load_scenario, scenario_from_dict
-from sim.protocols import get_protocol, protocol_names
+from sim.protocols import get_protocol, play_round, protocol_names
 
 
 def test_model_steps_and_agents_report_their_rows():
@@ -45,7 +45,7 @@ def _kernel_batch(scenario, params, seeds, name):
     for _ in range(int(params.rounds.max())):  # a protocol that never finishes a row fails, not hangs
         if state.done.all():
             break
-        state = protocol.step(params, state, streams)
+        state = play_round(protocol, params, state, streams)
     assert state.done.all(), f"{name}: rows still running after the round limit"
     return state
 

@@ -91,6 +91,65 @@ RULES = [
     ("parties.a.walkaway", {"low": 0.5, "high": 0.2}, "parties.a.walkaway", "low <= high"),
     ("parties.a.walkaway", {"low": 0.1, "high": 0.2, "value": 0.5}, "parties.a.walkaway", "[0.1, 0.2]"),
     ("parties.a.walkaway", {"low": 0.1, "high": 1.5}, "parties.a.walkaway.high", "[0, 1]"),
+    # negotiations that can fail (issue #12)
+    ("scenario.breakdown_risk", 1.0, "scenario.breakdown_risk", "[0, 1)"),
+    ("parties.a.walkout_after", -1, "parties.a.walkout_after", ">= 0"),
+    ("parties.a.walkout_after", 2.5, "parties.a.walkout_after", "integer"),
+    ("scenario.start_date", "2025-13-01", "scenario.start_date", "YYYY-MM-DD"),
+    ("scenario.start_date", "2025-11-23", "scenario.round_days", "both"),
+    ("scenario.mediator_lean", {"zz": 0.3}, "scenario.mediator_lean.zz", "unknown party"),
+    ("scenario.mediator_lean", {"a": 0.3, "b": 0.2}, "scenario.mediator_lean", "one party"),
+    ("issues.x.discrete", True, "issues.x.discrete", "needs levels"),
+    ("issues.x.discrete", 1, "issues.x.discrete", "true or false"),
+    ("parties.a.voice_on", ["nope"], "parties.a.voice_on", "unknown issue"),
+    ("battlefield", {"issue": "nope"}, "battlefield.issue", "unknown issue"),
+    ("battlefield", {"issue": "x", "start": 150}, "battlefield.start", "[0, 100]"),
+    ("battlefield", {"issue": "x", "volatility": -1}, "battlefield.volatility", ">= 0"),
+    ("events", [{"label": "e", "round": 0, "set": {"parties.a.walkaway": 0.1}}], "events.0.round", ">= 1"),
+    ("events", [{"label": "e", "round": 99, "set": {"parties.a.walkaway": 0.1}}], "events[0]", "round limit"),
+    ("events", [{"label": "e", "round": 2}], "events[0]", "sets or shifts nothing"),
+    (
+        "events",
+        [{"label": "e", "round": 2, "date": "2025-11-30", "shift": {"parties.a.walkaway": 0.1}}],
+        "events[0]",
+        "one of them",
+    ),
+    (
+        "events",
+        [{"label": "e", "date": "2025-11-30", "shift": {"parties.a.walkaway": 0.1}}],
+        "events[0].date",
+        "calendar",
+    ),
+    (
+        "events",
+        [{"label": "e", "round": 2, "set": {"parties.zz.walkaway": 0.1}}],
+        "events[0].set.parties.zz.walkaway",
+        "unknown party",
+    ),
+    (
+        "events",
+        [{"label": "e", "round": 2, "set": {"issues.x.min": 1}}],
+        "events[0].set.issues.x.min",
+        "no number an event",
+    ),
+    (
+        "events",
+        [{"label": "e", "round": 2, "set": {"parties.a.ideal.x": 500}}],
+        "events[0].set.parties.a.ideal.x",
+        "[0, 100]",
+    ),
+    (
+        "events",
+        [{"label": "e", "round": 2, "set": {"parties.a.patience": 2}}],
+        "events[0].set.parties.a.patience",
+        "(0, 1]",
+    ),
+    (
+        "events",
+        [{"label": "e", "round": 2, "shift": {"parties.a.walkaway": 0.1}, "probability": 1.5}],
+        "events.0.probability",
+        "[0, 1]",
+    ),
 ]
 
 
@@ -104,6 +163,22 @@ def test_each_rule_names_field_and_allowed(tmp_path, path, value, field, fragmen
     hits = [line for line in lines if line.startswith(f"{file}: {field}: ")]
     assert hits, lines
     assert any(fragment in line for line in hits), lines
+
+
+def test_an_event_dated_before_the_start_is_refused():
+    data = two_party_data(start_date="2025-11-23", round_days=3.5)
+    data["events"] = [{"label": "e", "date": "2025-11-01", "shift": {"parties.a.walkaway": 0.1}}]
+    with pytest.raises(UserError, match=r"events\[0\]\.date: must be on or after scenario.start_date"):
+        scenario_from_dict(data)
+
+
+def test_a_dated_event_falls_in_the_first_round_on_or_after_its_date():
+    """Round r is start_date + r * round_days: with 3.5 days a round, 2025-11-30 is 7 days in, round 2."""
+    data = two_party_data(start_date="2025-11-23", round_days=3.5)
+    data["events"] = [{"label": "e", "date": "2025-11-30", "shift": {"parties.a.walkaway": 0.1}}]
+    assert scenario_from_dict(data).events[0].round == 2
+    data["events"][0]["date"] = "2025-12-01"
+    assert scenario_from_dict(data).events[0].round == 3
 
 
 def test_too_few_parties():
@@ -294,3 +369,18 @@ def test_new_issue_levels_are_labelled_in_tables():
     s = load_scenario(GENEVA)
     assert s.issue("sanctions_relief").format(0.5) == "0.50 (staged lifting)"
     assert s.issue("recognition").format(0.45).endswith("(~de facto)")
+
+
+def test_as_of_and_dated_sources():
+    from conftest import two_party_data
+
+    from sim.engine.scenarios import scenario_from_dict
+
+    data = two_party_data()
+    data["scenario"]["as_of"] = "2025-11-26"
+    data["scenario"]["sources"] = ["plain", {"name": "dated", "date": "2025-11-20"}, {"name": "no date"}]
+    s = scenario_from_dict(data)
+    assert s.as_of == "2025-11-26"
+    assert s.sources == ("plain", "dated", "no date")  # names, as before
+    assert s.source_dates == (None, "2025-11-20", None)
+    assert scenario_from_dict(two_party_data()).as_of is None

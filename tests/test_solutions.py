@@ -8,6 +8,15 @@ Sources of the expected numbers:
 * Kalai & Smorodinsky (1975), Econometrica 43: the point where
   (U_a - w_a) / (u*_a - w_a) = (U_b - w_b) / (u*_b - w_b); with U_a = 1 - t,
   U_b = sqrt(t): 1 - t = sqrt(t), t = ((sqrt(5) - 1) / 2) ** 2.
+* Kalai-Smorodinsky with three parties: Imai (1983), "Individual monotonicity
+  and lexicographic maxmin solution", Econometrica 51(2): with U_1 = 1 - x,
+  U_2 = x, U_3 = y (utilities on S = {u1 + u2 <= 1, u3 <= 1}) the largest
+  common share of the utopia (1, 1, 1) is lam = 0.5, attained by every
+  (0.5, 0.5, t), t in [0.5, 1]; the lexicographic maximin is (0.5, 0.5, 1)
+  (/work/notes/theory.md section 6, worked by hand).
+* Strong vs weak Pareto efficiency: at the text (x, y) = (0.5, 0.5) of the same
+  problem nobody can gain all at once (gap 0: weakly efficient), but party 3
+  gains 0.5 with nobody losing (gain 0.5: not strongly efficient).
 * Compromise: Achen (2006) in Thomson et al., The European Union Decides.
 * Weighted median: Black (1948), the median voter.
 """
@@ -25,9 +34,12 @@ from sim.benchmarks import (
     compromise,
     frontier,
     kalai_smorodinsky,
+    kalai_smorodinsky_point,
     nash_point,
     nash_solution,
     pareto_frontier,
+    pareto_gain,
+    pareto_gain_of,
     pareto_gap,
     pareto_gap_of,
     solve,
@@ -114,6 +126,66 @@ def test_pareto_gap():
     p = _logroll_problem()
     assert pareto_gap_of(p, np.array([0.5, 0.5])) == pytest.approx(0.3, abs=1e-6)
     assert pareto_gap_of(p, np.array([0.0, 1.0])) == pytest.approx(0.0, abs=1e-7)
+
+
+def _three_party_problem(walkaway=(0.0, 0.0, 0.0)):
+    # Parties 1 and 2 split issue x (ideals 0 and 1); party 3 cares only about issue y (ideal 1).
+    return BargainingProblem(
+        ideal=np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]),
+        weight=np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]),
+        curvature=np.ones((3, 2)),
+        red_low=np.zeros((3, 2)),
+        red_high=np.ones((3, 2)),
+        walkaway=np.array(walkaway),
+    )
+
+
+def test_kalai_smorodinsky_three_parties_is_the_strongly_efficient_leximin():
+    # Imai (1983): max-lam texts are (0.5, t), t in [0.5, 1]; the leximin is (0.5, 1), utilities (0.5, 0.5, 1)
+    p = _three_party_problem()
+    z = kalai_smorodinsky_point(p)
+    np.testing.assert_allclose(z, [0.5, 1.0], atol=1e-6)
+    np.testing.assert_allclose(p.utilities(z), [0.5, 0.5, 1.0], atol=1e-6)
+    assert pareto_gain_of(p, z) == pytest.approx(0.0, abs=1e-6)  # strongly efficient
+
+
+def test_kalai_smorodinsky_three_parties_with_walkaways():
+    # d = (0.2, 0.1, 0.3): utopias (0.9, 0.8, 1); lam solves 0.2 + 0.7 lam = 1 - (0.1 + 0.7 lam): lam = 0.5,
+    # x = 0.45 (U_1 = 0.55, U_2 = 0.45); party 3 is not blocked at 0.5 and rises to its utopia: y = 1
+    p = _three_party_problem((0.2, 0.1, 0.3))
+    np.testing.assert_allclose(kalai_smorodinsky_point(p), [0.45, 1.0], atol=1e-6)
+
+
+def test_weakly_but_not_strongly_efficient_text():
+    # (0.5, 0.5): nobody can gain all at once (gap 0), but party 3 gains 0.5 with nobody losing
+    p = _three_party_problem()
+    text = np.array([0.5, 0.5])
+    assert pareto_gap_of(p, text) == pytest.approx(0.0, abs=1e-7)
+    assert pareto_gain_of(p, text) == pytest.approx(0.5, abs=1e-6)
+    assert pareto_gain_of(p, np.array([0.3, 1.0])) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_pareto_gain_of_the_logroll_split():
+    # the split (0.5, 0.5) gives (0.5, 0.5); the trade (0, 1) gives (0.8, 0.8): total gain 0.6 (the largest,
+    # since U_A + U_B = 1 + 0.6 (z_fund - z_zone) is largest at the trade)
+    assert pareto_gain_of(_logroll_problem(), np.array([0.5, 0.5])) == pytest.approx(0.6, abs=1e-6)
+
+
+def test_outcome_json_reports_strong_efficiency():
+    from dataclasses import replace
+
+    from sim.engine.runner import run
+
+    out = run(_split(), protocol="compromise")
+    assert out.to_dict()["pareto_efficient"] is True and out.to_dict()["pareto_gain"] == 0.0
+    weak = replace(out, pareto_gap=0.0, pareto_gain=0.5)
+    assert weak.to_dict()["pareto_gap"] == 0.0
+    assert weak.to_dict()["pareto_gain"] == 0.5 and weak.to_dict()["pareto_efficient"] is False
+
+
+def test_pareto_gain_in_units():
+    s = _split()
+    assert pareto_gain(s, {"x": 40.0}) == pytest.approx(0.0, abs=1e-7)
 
 
 def test_compromise_by_hand():

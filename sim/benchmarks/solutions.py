@@ -42,8 +42,15 @@ from sim.benchmarks.concepts import (
     frontier,
     kalai_smorodinsky_point,
     nash_point,
+    pareto_gain_of,
     pareto_gap_of,
     weighted_median_point,
+)
+from sim.benchmarks.discrete import (
+    discrete_kalai_smorodinsky,
+    discrete_nash,
+    discrete_pareto_gain,
+    discrete_pareto_gap,
 )
 from sim.benchmarks.problem import BargainingProblem
 from sim.core.scenario import Scenario
@@ -55,6 +62,7 @@ __all__ = [
     "kalai_smorodinsky",
     "nash_solution",
     "pareto_frontier",
+    "pareto_gain",
     "pareto_gap",
     "solve",
     "weighted_median",
@@ -114,10 +122,33 @@ def pareto_frontier(
     return utils, [_raw(scenario, t) for t in texts]
 
 
+def _normalised(scenario: Scenario, deal: dict[str, float]) -> np.ndarray:
+    return np.array([(deal[i.id] - i.min) / i.span for i in scenario.issues])
+
+
 def pareto_gap(scenario: Scenario, deal: dict[str, float]) -> float:
-    """Largest utility gain every party could get over ``deal`` (0 = Pareto-efficient)."""
-    z = np.array([(deal[i.id] - i.min) / i.span for i in scenario.issues])
-    return pareto_gap_of(BargainingProblem.from_scenario(scenario), z)
+    """Largest utility gain every party could get over ``deal`` at once (0 = weakly Pareto-efficient)."""
+    z = _normalised(scenario, deal)
+    problem = BargainingProblem.from_scenario(scenario)
+    levels = _levels(scenario)
+    gap = discrete_pareto_gap(problem, levels, z) if any(len(o) for o in levels) else None
+    return pareto_gap_of(problem, z) if gap is None else gap
+
+
+def pareto_gain(scenario: Scenario, deal: dict[str, float]) -> float:
+    """Largest total utility gain over ``deal`` with nobody losing (0 = strongly Pareto-efficient)."""
+    z = _normalised(scenario, deal)
+    problem = BargainingProblem.from_scenario(scenario)
+    levels = _levels(scenario)
+    gain = discrete_pareto_gain(problem, levels, z) if any(len(o) for o in levels) else None
+    return pareto_gain_of(problem, z) if gain is None else gain
+
+
+def _levels(scenario: Scenario) -> tuple[np.ndarray, ...]:
+    """Normalised options of each discrete issue (empty for the others)."""
+    return tuple(
+        np.array(sorted((v - i.min) / i.span for v in i.levels)) if i.discrete else np.zeros(0) for i in scenario.issues
+    )
 
 
 @dataclass(frozen=True)
@@ -128,6 +159,8 @@ class Solutions:
     kalai_smorodinsky: dict[str, float] | None
     compromise: dict[str, float]
     weighted_median: dict[str, float]
+    exact: bool = True
+    """False when a discrete problem had too many packages and was solved by its continuous relaxation."""
 
     def as_dict(self) -> dict[str, dict[str, float] | None]:
         """``{"nash": {...}, "kalai_smorodinsky": ..., "compromise": ..., "weighted_median": ...}``."""
@@ -139,8 +172,12 @@ class Solutions:
         }
 
 
+_SOLVED: dict[str, Solutions] = {}
+"""Solutions by scenario content (its sha256), the most recent 32: a scenario run again is not solved again."""
+
+
 def solve(scenario: Scenario) -> Solutions:
-    """All benchmark solutions of a scenario.
+    """All benchmark solutions of a scenario (kept for the last 32 scenarios, by content).
 
     Args:
         scenario: The scenario.
@@ -148,7 +185,26 @@ def solve(scenario: Scenario) -> Solutions:
     Returns:
         The solutions, each ``{issue: value}`` in the issue's units.
     """
+    if scenario.sha256 not in _SOLVED:
+        _SOLVED[scenario.sha256] = _solve(scenario)
+        if len(_SOLVED) > 32:
+            _SOLVED.pop(next(iter(_SOLVED)))
+    return _SOLVED[scenario.sha256]
+
+
+def _solve(scenario: Scenario) -> Solutions:
     problem = BargainingProblem.from_scenario(scenario)
+    levels = _levels(scenario)
+    if any(len(options) for options in levels):  # packages of options: the concepts over the discrete space
+        nash, exact_nash = discrete_nash(problem, levels)
+        ks, exact_ks = discrete_kalai_smorodinsky(problem, levels)
+        return Solutions(
+            nash=_raw(scenario, nash),
+            kalai_smorodinsky=_raw(scenario, ks),
+            compromise=compromise(scenario),
+            weighted_median=weighted_median(scenario),
+            exact=exact_nash and exact_ks,
+        )
     return Solutions(
         nash=_raw(scenario, nash_point(problem)),
         kalai_smorodinsky=_raw(scenario, kalai_smorodinsky_point(problem)),

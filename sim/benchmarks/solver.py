@@ -103,8 +103,14 @@ class SmoothProgram:
                     best = (res.x, float(res.fun))
         return best
 
-    def maximin(self, base: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, float] | None:
-        """``max lam`` s.t. ``U_a(x) >= base_a + lam * scale_a`` for all a."""
+    def maximin(
+        self, base: np.ndarray, scale: np.ndarray, starts: list[np.ndarray] | None = None
+    ) -> tuple[np.ndarray, float] | None:
+        """``max lam`` s.t. ``U_a(x) >= base_a + lam * scale_a`` for all a.
+
+        A party with ``scale_a = 0`` is held at ``U_a >= base_a``. ``starts``
+        are extra starting texts (tried first), e.g. a previous solution.
+        """
         if not self.problem.feasible:
             return None
         nz = self.problem.n_issues + self.problem.n_parties * self.problem.n_issues
@@ -124,17 +130,18 @@ class SmoothProgram:
                 "jac": lambda y: np.hstack([abs_c["jac"](y[:nz]), np.zeros((2 * (nz - self.problem.n_issues), 1))]),
             },
         ]
-        starts = []
-        for x in self.starts():
+        moving = scale > 0
+        lifted = []
+        for x in [*(starts or []), *self.starts()]:
             z = self.lift(x)
-            lam = np.min((self.u(z) - base) / scale)
-            starts.append(np.append(z, lam))
+            lam = np.min((self.u(z)[moving] - base[moving]) / scale[moving]) if moving.any() else 0.0
+            lifted.append(np.append(z, lam))
         objective_grad = np.zeros(nz + 1)
         objective_grad[-1] = -1.0
         bounds = self.bounds() + [(None, None)]
         best = None
         with one_blas_thread():  # the same digits with any number of BLAS threads
-            for y0 in starts:
+            for y0 in lifted:
                 res = minimize(
                     lambda y: -y[-1],
                     y0,

@@ -41,7 +41,9 @@ __all__ = [
     "after_ratification",
     "agreement_at_table",
     "answers",
+    "judged_utilities",
     "net_utilities",
+    "ratification_chance",
     "ratify",
     "table_view",
 ]
@@ -102,10 +104,17 @@ class Learned:
         )
 
 
-def table_view(params: KernelParams, learned: Learned, t: int) -> TableView:
-    """Walk-aways and red lines in force in round ``t`` (a guarantor's only on its issues)."""
-    low, high = params.red_lines_at(t)  # a guarantor's bind only where it signs
-    walk = params.walkaway_at(t)
+def table_view(params: KernelParams, learned: Learned, t: int, front: np.ndarray | None = None) -> TableView:
+    """Walk-aways and red lines in force in round ``t`` (a guarantor's only on its issues).
+
+    Args:
+        params: Parameters (in force in round t).
+        learned: What failed ratifications taught the parties.
+        t: The round.
+        front: The front line in round t, ``(B,)`` (None without a battlefield).
+    """
+    low, high = params.red_lines_at(t, front)  # a guarantor's bind only where it signs
+    walk = params.walkaway_at(t, front)
     if learned.failures.any():
         low = np.maximum(low, learned.low)
         high = np.minimum(high, learned.high)
@@ -121,6 +130,28 @@ def net_utilities(params: KernelParams, text: np.ndarray) -> np.ndarray:
     return u
 
 
+def judged_utilities(params: KernelParams, text: np.ndarray, utility: np.ndarray | None = None) -> np.ndarray:
+    """The utility each party judges ``text`` by, ``(B, P)``: on the issues it signs for, net of audience costs.
+
+    A party that signs for every issue judges by its (net) utility; a
+    guarantor by ``U^G_a = sum_{i in G} w_ai v_ai / sum_{i in G} w_ai``.
+
+    Args:
+        params: Parameters.
+        text: Normalised texts, ``(B, I)``.
+        utility: The net utilities when already computed.
+    """
+    utility = net_utilities(params, text) if utility is None else utility
+    if params.full_consent:
+        return utility
+    consent = params.prefs.consent
+    guarded, total = params.guarded_weight
+    judged = safe_divide(weighted_sum(guarded, params.issue_values(text)), total, 1.0)
+    if params.has_costs:
+        judged = judged - params.audience_cost(text, consent)
+    return np.where(np.all(consent == 1.0, axis=-1), utility, judged)
+
+
 def answers(params: KernelParams, text: np.ndarray, view: TableView) -> tuple[np.ndarray, np.ndarray]:
     """Each party's answer to ``text`` and its (net) utility.
 
@@ -128,17 +159,8 @@ def answers(params: KernelParams, text: np.ndarray, view: TableView) -> tuple[np
         ``(accepts (B, P), utility (B, P))``.
     """
     utility = net_utilities(params, text)
-    consent = params.prefs.consent
-    if params.full_consent:
-        judged = utility
-        inside = within_red_lines(text, view.low, view.high)
-    else:
-        guarded, total = params.guarded_weight
-        judged = safe_divide(weighted_sum(guarded, params.issue_values(text)), total, 1.0)
-        if params.has_costs:
-            judged = judged - params.audience_cost(text, consent)
-        judged = np.where(np.all(consent == 1.0, axis=-1), utility, judged)
-        inside = within_red_lines(text, view.low, view.high)
+    judged = judged_utilities(params, text, utility)
+    inside = within_red_lines(text, view.low, view.high)
     return inside & (judged >= view.walkaway - UTILITY_TOLERANCE), utility
 
 
@@ -163,20 +185,36 @@ def ratify(
     Returns:
         Failures, ``(B, P)``; all False for rows not in ``candidates``.
     """
-    fails = ~within_red_lines(text, params.ratification.low, params.ratification.high)
-    fails |= ~np.isnan(params.ratification.min_utility) & (utility < np.nan_to_num(params.ratification.min_utility))
+    fails = ~_within_win_set(params, text, utility)
     logistic = ~np.isnan(params.ratification.midpoint)
     draw_rows = candidates & logistic.any(axis=-1)
     if draw_rows.any():
         draws = streams.uniform((params.n_parties,), rows=draw_rows, t=t, purpose=RATIFICATION)
-        chance = 1.0 / (
-            1.0
-            + np.exp(
-                -np.nan_to_num(params.ratification.steepness) * (utility - np.nan_to_num(params.ratification.midpoint))
-            )
-        )
-        fails |= logistic & (draws >= chance)
+        fails |= logistic & (draws >= _passage(params, utility))
     return fails & candidates[:, None]
+
+
+def _within_win_set(params: KernelParams, text: np.ndarray, utility: np.ndarray) -> np.ndarray:
+    rat = params.ratification
+    inside = within_red_lines(text, rat.low, rat.high)
+    return inside & ~(~np.isnan(rat.min_utility) & (utility < np.nan_to_num(rat.min_utility)))
+
+
+def _passage(params: KernelParams, utility: np.ndarray) -> np.ndarray:
+    rat = params.ratification
+    return 1.0 / (1.0 + np.exp(-np.nan_to_num(rat.steepness) * (utility - np.nan_to_num(rat.midpoint))))
+
+
+def ratification_chance(params: KernelParams, text: np.ndarray, utility: np.ndarray) -> np.ndarray:
+    """The probability that every party ratifies ``text`` at home, ``(B,)`` (no draw: what a mediator expects).
+
+    0 where a win-set bound or minimum utility fails; otherwise the product of
+    the logistic passage probabilities (1 without a logistic win-set).
+    """
+    ok = _within_win_set(params, text, utility).all(axis=-1)
+    logistic = ~np.isnan(params.ratification.midpoint)
+    chance = np.where(logistic, _passage(params, utility), 1.0).prod(axis=-1)
+    return np.where(ok, chance, 0.0)
 
 
 def after_ratification(params: KernelParams, learned: Learned, failed: np.ndarray) -> Learned:

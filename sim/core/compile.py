@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.params import Coalitions, KernelParams, Mediation, Preferences, RatificationRules, RedLines, Walkaways
+from sim.core.params import (
+    Coalitions,
+    Events,
+    Front,
+    KernelParams,
+    Mediation,
+    Preferences,
+    RatificationRules,
+    RedLines,
+    Walkaways,
+)
 from sim.core.scenario import Scenario
+from sim.core.scenario.paths import kernel_target
 from sim.core.schema import STRATEGIES
 
 __all__ = ["compile_params"]
@@ -25,13 +36,84 @@ def _walkaway_table(scenario: Scenario, length: int) -> np.ndarray:
 
 
 def _floor_table(scenario: Scenario, length: int) -> np.ndarray:
-    """The no-deal line of each issue by round, normalised (0 without one), ``(L, I)``."""
+    """The no-deal line of each issue by round, normalised (0 without one), ``(L, I)``.
+
+    The battlefield's issue gets the front's start (its moves are per run, in the state).
+    """
     floor = np.zeros((length, len(scenario.issues)))
     for k, issue in enumerate(scenario.issues):
         if issue.no_deal_path:
             r, v = zip(*issue.no_deal_path, strict=True)
             floor[:, k] = (np.interp(np.arange(length), r, v) - issue.min) / issue.span
+        if scenario.battlefield and scenario.battlefield.issue == issue.id:
+            floor[:, k] = (scenario.battlefield.start - issue.min) / issue.span
     return floor
+
+
+def _front(scenario: Scenario, batch: int) -> Front:
+    b = scenario.battlefield
+    if b is None:
+        zero = np.zeros(batch)
+        return Front(-1, zero, zero, zero, zero, zero)
+    i = scenario.issue_ids.index(b.issue)
+    issue = scenario.issues[i]
+
+    def full(value: float) -> np.ndarray:
+        return np.full(batch, value, dtype=float)
+
+    return Front(
+        issue=i,
+        start=full((b.start - issue.min) / issue.span),
+        drift=full(b.drift / issue.span),
+        volatility=full(b.volatility / issue.span),
+        jump_rate=full(b.jump_rate),
+        jump_size=full(b.jump_size / issue.span),
+    )
+
+
+def _events(scenario: Scenario, batch: int) -> Events:
+    """Each event's changes in kernel units (paths checked by the scenario rules)."""
+    issues, ids = scenario.issues, scenario.party_ids
+    front = scenario.battlefield.issue if scenario.battlefield else None
+    event, fields, index, shift, bounds, values = [], [], [], [], [], []
+    for e, ev in enumerate(scenario.events):
+        for mode, table in (("set", ev.set), ("shift", ev.shift)):
+            for path, value in table.items():
+                target = kernel_target(path, ids, scenario.issue_ids, front)
+                offset, scale = 0.0, 1.0
+                low, high = target.domain.low, target.domain.high
+                if target.unit != "number":
+                    issue = issues[target.issue]
+                    scale = issue.span
+                    offset = issue.min if target.unit == "position" and mode == "set" else 0.0
+                    low, high = (0.0, 1.0) if target.unit == "position" else (None, None)
+                event.append(e)
+                fields.append(target.field)
+                index.append(target.index)
+                shift.append(mode == "shift")
+                bounds.append((-np.inf if low is None else low, np.inf if high is None else high))
+                values.append((value - offset) / scale)
+    return Events(
+        labels=tuple(ev.label for ev in scenario.events),
+        rounds=np.array([ev.round for ev in scenario.events], dtype=np.int64),
+        probability=np.broadcast_to(
+            np.array([[ev.probability for ev in scenario.events]]), (batch, len(scenario.events))
+        ),
+        event=np.array(event, dtype=np.int64),
+        fields=tuple(fields),
+        index=tuple(index),
+        shift=tuple(shift),
+        bounds=tuple(bounds),
+        value=np.broadcast_to(np.array([values], dtype=float), (batch, len(values))),
+    )
+
+
+def _levels(scenario: Scenario) -> tuple[np.ndarray, ...]:
+    """Each discrete issue's options, normalised and sorted (empty for other issues)."""
+    return tuple(
+        np.array(sorted((level - i.min) / i.span for level in i.levels)) if i.discrete else np.zeros(0)
+        for i in scenario.issues
+    )
 
 
 def _ratification(scenario: Scenario, lo: np.ndarray, span: np.ndarray, rows) -> RatificationRules:
@@ -102,6 +184,7 @@ def compile_params(scenario: Scenario, batch: int = 1, rounds: int | None = None
             weight=rows(salience / salience.sum(axis=1, keepdims=True)),
             curvature=rows(per_issue("curvature")),
             consent=rows(consent),
+            voice=rows(np.array([[1.0 if i.id in p.voice_on else 0.0 for i in issues] for p in parties])),
         ),
         red_lines=RedLines(
             low=rows((red[..., 0] - lo) / span),
@@ -113,6 +196,8 @@ def compile_params(scenario: Scenario, batch: int = 1, rounds: int | None = None
             start=rows(per_party("walkaway")),
             drift=rows(per_party("walkaway_drift")),
             table=rows(_walkaway_table(scenario, length)),
+            front_sensitivity=rows(per_party("front_sensitivity")),
+            walkout_after=rows(np.array([p.walkout_after for p in parties], dtype=np.int64)),
         ),
         ratification=_ratification(scenario, lo, span, rows),
         mediation=Mediation(
@@ -121,6 +206,8 @@ def compile_params(scenario: Scenario, batch: int = 1, rounds: int | None = None
             opening=rows(opening),
             mediator=ids.index(scenario.mediator) if scenario.mediator in ids else -1,
             opening_rule=rule,
+            lean=rows(np.array([scenario.mediator_lean.get(p, 0.0) for p in ids], dtype=float)),
+            misperception=np.full(batch, scenario.mediator_misperception),
         ),
         coalitions=Coalitions(
             members=members.reshape(len(scenario.coalitions), len(ids)),
@@ -134,4 +221,8 @@ def compile_params(scenario: Scenario, batch: int = 1, rounds: int | None = None
         floor_table=rows(_floor_table(scenario, length)),
         step=np.array([(i.step or 0.0) / i.span for i in issues]),
         main=(ids.index(scenario.main_parties[0]), ids.index(scenario.main_parties[1])),
+        breakdown_risk=np.full(batch, scenario.breakdown_risk),
+        front=_front(scenario, batch),
+        events=_events(scenario, batch),
+        levels=_levels(scenario),
     )

@@ -24,6 +24,8 @@ from sim.core.utility import issue_values, utilities
 
 __all__ = [
     "Coalitions",
+    "Events",
+    "Front",
     "KernelParams",
     "Mediation",
     "Preferences",
@@ -44,6 +46,8 @@ class Preferences:
         curvature: Value-function exponents.
         consent: 1 where the party's consent is needed on the issue
             (``must_agree_on``), else 0.
+        voice: 1 where the party pulls on the issue in the mediated text
+            (``voice_on``; by default where it signs), else 0.
     """
 
     SHARED: ClassVar[frozenset[str]] = frozenset()
@@ -52,6 +56,7 @@ class Preferences:
     weight: np.ndarray
     curvature: np.ndarray
     consent: np.ndarray
+    voice: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -80,12 +85,17 @@ class Walkaways:
         start: Walk-away utility at round 0, ``(B, P)``.
         drift: Change per round, ``(B, P)``.
         table: Value by round from ``walkaway_path`` (NaN without a path), ``(B, P, L)``.
+        front_sensitivity: Change per unit of normalised front movement, ``(B, P)``.
+        walkout_after: Rounds in a row below the walk-away after which the
+            party walks out (0: never), ``(B, P)``.
     """
 
     SHARED: ClassVar[frozenset[str]] = frozenset()
     start: np.ndarray
     drift: np.ndarray
     table: np.ndarray
+    front_sensitivity: np.ndarray
+    walkout_after: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,9 @@ class Mediation:
         opening: Explicit opening text, ``(B, I)``; NaN where the rule applies.
         mediator: Index of the mediator party, -1 if none (shared).
         opening_rule: ``"compromise"``, ``"mediator"`` or ``"explicit"`` (shared).
+        lean: The mediator's drafting lean toward each party, in [0, 1), ``(B, P)``.
+        misperception: Standard deviation of the mediator's error about red
+            lines (normalised), ``(B,)``.
     """
 
     SHARED: ClassVar[frozenset[str]] = frozenset({"mediator", "opening_rule"})
@@ -128,6 +141,58 @@ class Mediation:
     opening: np.ndarray
     mediator: int
     opening_rule: str
+    lean: np.ndarray
+    misperception: np.ndarray
+
+
+@dataclass(frozen=True)
+class Front:
+    """The battlefield: a front line on one issue, normalised (see :class:`sim.core.scenario.Battlefield`).
+
+    Attributes:
+        issue: Index of the issue whose no-deal line it is, -1 without a battlefield (shared).
+        start: F(0), ``(B,)``.
+        drift: Expected change per round, ``(B,)``.
+        volatility: Standard deviation per round, ``(B,)``.
+        jump_rate: Breakthrough probability per round, ``(B,)``.
+        jump_size: Breakthrough size, ``(B,)``.
+    """
+
+    SHARED: ClassVar[frozenset[str]] = frozenset({"issue"})
+    issue: int
+    start: np.ndarray
+    drift: np.ndarray
+    volatility: np.ndarray
+    jump_rate: np.ndarray
+    jump_size: np.ndarray
+
+
+@dataclass(frozen=True)
+class Events:
+    """Dated shocks: E events, K changes (one per path an event sets or shifts).
+
+    Attributes:
+        labels: What happened, per event (shared).
+        rounds: The first round each event applies to, ``(E,)`` (shared).
+        probability: The chance each event happens in a run, ``(B, E)``.
+        event: The event of each change, ``(K,)`` (shared).
+        fields: The KernelParams field of each change, dotted (shared).
+        index: Index into the field's non-batch axes, per change (shared).
+        shift: Whether each change adds (True) or sets (False) (shared).
+        bounds: ``(low, high)`` each changed value is kept within, per change (shared).
+        value: The value set or added, in kernel units, ``(B, K)``.
+    """
+
+    SHARED: ClassVar[frozenset[str]] = frozenset({"labels", "rounds", "event", "fields", "index", "shift", "bounds"})
+    labels: tuple[str, ...]
+    rounds: np.ndarray
+    probability: np.ndarray
+    event: np.ndarray
+    fields: tuple[str, ...]
+    index: tuple[tuple[int, ...], ...]
+    shift: tuple[bool, ...]
+    bounds: tuple[tuple[float, float], ...]
+    value: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -146,6 +211,13 @@ class Coalitions:
     from_round: np.ndarray
 
 
+def _equal(a: Any, b: Any) -> bool:
+    """Equality of shared values: arrays, numbers, strings and (nested) tuples of them."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and all(map(_equal, a, b))
+    return bool(np.array_equal(a, b))
+
+
 def _stack(rows: list[Any], name: str = "") -> Any:
     """Concatenate records along the batch axis; shared fields must agree (ValueError names one)."""
     first = rows[0]
@@ -156,7 +228,7 @@ def _stack(rows: list[Any], name: str = "") -> Any:
         if is_dataclass(value):
             values[f.name] = _stack([getattr(r, f.name) for r in rows], path)
         elif f.name in first.SHARED:
-            if any(not np.array_equal(getattr(r, f.name), value) for r in rows[1:]):
+            if any(not _equal(getattr(r, f.name), value) for r in rows[1:]):
                 raise ValueError(path)
             values[f.name] = value
         else:
@@ -195,9 +267,15 @@ class KernelParams:
             below it), ``(B, L, I)``; 0 where the issue has none.
         step: Normalised grid step per issue, ``(I,)`` (0 = continuous; shared).
         main: Indices of the two main parties (bilateral protocols, plots; shared).
+        breakdown_risk: Probability that the talks break down after a round
+            without a deal (Binmore, Rubinstein & Wolinsky 1986), ``(B,)``.
+        front: The battlefield.
+        events: Dated shocks.
+        levels: The normalised options of each discrete issue (empty for
+            other issues; shared).
     """
 
-    SHARED: ClassVar[frozenset[str]] = frozenset({"step", "main"})
+    SHARED: ClassVar[frozenset[str]] = frozenset({"step", "main", "levels"})
     prefs: Preferences
     red_lines: RedLines
     walkaways: Walkaways
@@ -211,6 +289,10 @@ class KernelParams:
     floor_table: np.ndarray
     step: np.ndarray
     main: tuple[int, int]
+    breakdown_risk: np.ndarray
+    front: Front
+    events: Events
+    levels: tuple[np.ndarray, ...]
 
     @property
     def batch(self) -> int:
@@ -277,23 +359,49 @@ class KernelParams:
         """Every party's value of ``text`` on each issue, ``(B, P, I)``."""
         return issue_values(text, self.prefs.ideal, self.curvature_or_none)
 
-    def walkaway_at(self, t: int) -> np.ndarray:
-        """Walk-away values in round ``t``: the path where given, else ``clip(w0 + drift t, 0, 1)``."""
+    def walkaway_at(self, t: int, front: np.ndarray | None = None) -> np.ndarray:
+        """Walk-away values in round ``t``, ``(B, P)``.
+
+        The path where given, else ``clip(w0 + drift t, 0, 1)``; with a
+        battlefield, plus ``front_sensitivity * (F(t) - F(0))`` (clipped to [0, 1]).
+
+        Args:
+            t: The round.
+            front: The front line in round t, ``(B,)`` normalised (None: at its start).
+        """
         w = self.walkaways
         base = np.clip(w.start + w.drift * t, 0.0, 1.0)
-        if not self._has_paths:
-            return base
-        path = w.table[..., min(t, w.table.shape[-1] - 1)]
-        return np.where(np.isnan(path), base, path)
+        if self._has_paths:
+            path = w.table[..., min(t, w.table.shape[-1] - 1)]
+            base = np.where(np.isnan(path), base, path)
+        if front is not None and self._moves_with_front:
+            base = np.clip(base + w.front_sensitivity * (front - self.front.start)[:, None], 0.0, 1.0)
+        return base
+
+    @cached_property
+    def _moves_with_front(self) -> bool:
+        return self.front.issue >= 0 and bool(np.any(self.walkaways.front_sensitivity))
+
+    @cached_property
+    def has_walkouts(self) -> bool:
+        """Whether any party may walk out."""
+        return bool(np.any(self.walkaways.walkout_after > 0))
 
     @cached_property
     def _has_paths(self) -> bool:
         return not np.all(np.isnan(self.walkaways.table))
 
-    def red_lines_at(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """Red lines in round ``t``: softened by ``soften * t``, above the no-deal line, where the party signs."""
+    def red_lines_at(self, t: int, front: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Red lines in round ``t``: softened by ``soften * t``, above the no-deal line, where the party signs.
+
+        Args:
+            t: The round.
+            front: The front line in round t, ``(B,)`` normalised: the no-deal
+                line of the battlefield's issue (None: at its start).
+        """
         low, high = self._signed_red_lines
-        if not (self._soft_columns or self._floor_issues):
+        moving = front is not None and self.front.issue >= 0
+        if not (self._soft_columns or self._floor_issues or moving):
             return low, high
         low, high = low.copy(), high.copy()
         for p, i in self._soft_columns:  # only the red lines that soften
@@ -301,8 +409,14 @@ class KernelParams:
             low[:, p, i] = np.maximum(low[:, p, i] - soften, 0.0)
             high[:, p, i] = np.minimum(high[:, p, i] + soften, 1.0)
         k = min(t, self.floor_table.shape[1] - 1)
-        for i in self._floor_issues:  # only the issues with a no-deal line
+        for i in self._floor_issues:  # only the issues with a no-deal line (the front replaces its start)
+            if moving and i == self.front.issue:
+                continue
             floor = self.floor_table[:, k, i][:, None] * self.prefs.consent[:, :, i]
+            low[:, :, i] = np.minimum(np.maximum(low[:, :, i], floor), 1.0)
+        if moving:  # the front is the battlefield issue's no-deal line, after any softening
+            i = self.front.issue
+            floor = front[:, None] * self.prefs.consent[:, :, i]
             low[:, :, i] = np.minimum(np.maximum(low[:, :, i], floor), 1.0)
         return low, high
 
@@ -353,6 +467,49 @@ class KernelParams:
         z = text[..., None, :]
         crossed = (z < red.low - 1e-9) | (z > red.high + 1e-9)
         return np.where(crossed, red.cost, 0.0)
+
+    def at_round(self, t: int, fired: np.ndarray) -> KernelParams:
+        """The parameters in force in round ``t``: every event of round <= t that fired in a row applied to it.
+
+        Args:
+            t: The round.
+            fired: Whether each event happens in each row, ``(B, E)``.
+
+        Returns:
+            ``self`` when no event applies yet; otherwise a copy with the changed fields.
+        """
+        ev = self.events
+        if not len(ev.event):
+            return self
+        changes = [k for k in range(len(ev.event)) if ev.rounds[ev.event[k]] <= t]
+        if not changes:
+            return self
+        key = (len(changes), id(fired))
+        cache = self.__dict__.setdefault("_rounds_cache", {})
+        if key not in cache:
+            cache.clear()
+            cache[key] = self._with_changes(changes, fired)
+        return cache[key]
+
+    def _with_changes(self, changes: list[int], fired: np.ndarray) -> KernelParams:
+        ev = self.events
+        arrays: dict[str, np.ndarray] = {}
+        for k in changes:
+            name = ev.fields[k]
+            if name not in arrays:
+                arrays[name] = np.array(self.array(name), dtype=float if name != "rounds" else np.int64)
+            target = arrays[name]
+            where = (slice(None), *ev.index[k])
+            current = target[where]
+            new = current + ev.value[:, k] if ev.shift[k] else ev.value[:, k]
+            if name == "walkaways.start" and not ev.shift[k]:  # the walk-away is set to this value *in that round*
+                new = new - self.walkaways.drift[where] * ev.rounds[ev.event[k]]
+            new = np.clip(new, *ev.bounds[k])
+            target[where] = np.where(fired[:, ev.event[k]], new, current)
+        if "prefs.salience" in arrays:
+            salience = arrays["prefs.salience"]
+            arrays["prefs.weight"] = salience / np.maximum(salience.sum(axis=-1, keepdims=True), 1e-300)
+        return self.with_arrays(arrays)
 
     def with_arrays(self, arrays: dict[str, np.ndarray]) -> KernelParams:
         """A copy with fields replaced by dotted name (``"prefs.ideal"``, ``"capability"``)."""

@@ -16,20 +16,27 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "BATTLEFIELD_NUMBERS",
     "COUNT",
     "DISCOUNT",
     "Domain",
+    "HEADER_NUMBERS",
+    "HEADER_PARTY_NUMBERS",
     "MAX_SEED",
     "NON_NEGATIVE",
+    "PARTY_ISSUE_NUMBERS",
+    "PARTY_NUMBERS",
     "POINTS",
     "PORT",
     "POSITIVE",
     "REAL",
+    "RISK",
     "ROUNDS",
     "SEED",
     "SHARE",
     "STRATEGIES",
     "UNIT",
+    "WALKOUT",
     "issue_domain",
     "strategy_names",
 ]
@@ -94,6 +101,49 @@ COUNT = ROUNDS
 POINTS = Domain("an integer >= 2", low=2, integer=True)
 SEED = Domain("an integer in [0, 2**63 - 1]", low=0, high=MAX_SEED, integer=True)
 PORT = Domain("an integer in 0..65535", low=0, high=65535, integer=True)
+RISK = Domain("a number in [0, 1)", low=0.0, high=1.0, high_open=True)
+WALKOUT = Domain("an integer >= 0 (0: never)", low=0, integer=True)
+
+
+PARTY_NUMBERS: dict[str, tuple[str, Domain]] = {
+    "capability": ("capability", NON_NEGATIVE),
+    "patience": ("patience", DISCOUNT),
+    "walkaway": ("walkaways.start", UNIT),
+    "walkaway_drift": ("walkaways.drift", REAL),
+    "front_sensitivity": ("walkaways.front_sensitivity", REAL),
+    "walkout_after": ("walkaways.walkout_after", WALKOUT),
+}
+"""Per-party numbers with a kernel slot: file key -> (KernelParams field, domain)."""
+
+PARTY_ISSUE_NUMBERS: dict[str, tuple[str, Domain]] = {
+    "salience": ("prefs.salience", UNIT),
+    "curvature": ("prefs.curvature", POSITIVE),
+}
+"""Per-party, per-issue numbers (not positions) with a kernel slot."""
+
+HEADER_PARTY_NUMBERS: dict[str, tuple[str, Domain]] = {
+    "mediator_bias": ("mediation.bias", NON_NEGATIVE),
+    "mediator_lean": ("mediation.lean", RISK),
+}
+"""``[scenario]`` tables of per-party numbers with a kernel slot."""
+
+HEADER_NUMBERS: dict[str, tuple[str, Domain]] = {
+    "noise": ("mediation.noise", NON_NEGATIVE),
+    "mediator_misperception": ("mediation.misperception", NON_NEGATIVE),
+    "breakdown_risk": ("breakdown_risk", RISK),
+    "rounds": ("rounds", ROUNDS),
+}
+"""``[scenario]`` numbers with a kernel slot."""
+
+BATTLEFIELD_NUMBERS: dict[str, tuple[str, Domain, str]] = {
+    "start": ("battlefield.start", REAL, "position"),
+    "drift": ("battlefield.drift", REAL, "distance"),
+    "volatility": ("battlefield.volatility", NON_NEGATIVE, "distance"),
+    "jump_rate": ("battlefield.jump_rate", UNIT, "number"),
+    "jump_size": ("battlefield.jump_size", REAL, "distance"),
+}
+"""``[battlefield]`` numbers: key -> (field, domain, unit): a position on the front's issue, a distance along
+it (issue units, scaled by the span in the kernel), or a plain number."""
 
 
 def issue_domain(low: float, high: float) -> Domain:

@@ -22,31 +22,31 @@ from sim.core.compile import compile_params
 from sim.core.errors import Problem, UserError
 from sim.core.params import KernelParams
 from sim.core.scenario import Scenario, get_path
-from sim.core.schema import STRATEGIES, Domain
+from sim.core.scenario.paths import KernelTarget, kernel_target
+from sim.core.schema import Domain
 
 __all__ = ["SCENARIO_FIELD", "ParameterSlot", "apply_values", "parameter_slot"]
 
 SCENARIO_FIELD = "scenario"
 """Slot field of paths applied by re-validating the scenario (no direct kernel slot)."""
 
-PARTY_NUMBERS = {
-    "capability": ("capability", schema.NON_NEGATIVE),
-    "patience": ("patience", schema.DISCOUNT),
-    "walkaway": ("walkaways.start", schema.UNIT),
-    "walkaway_drift": ("walkaways.drift", schema.REAL),
-}
-"""Per-party numbers with a kernel slot: path key -> (field, domain)."""
-
-PARTY_ISSUE_NUMBERS = {
-    "salience": ("prefs.salience", schema.UNIT),
-    "curvature": ("prefs.curvature", schema.POSITIVE),
-}
-"""Per-party, per-issue numbers (not positions) with a kernel slot."""
-
 FIXED_KEYS = {
-    "issues": ("min", "max", "step", "levels", "label", "unit"),
-    "parties": ("name", "must_agree_on"),
-    "scenario": ("name", "title", "mediator", "main_parties", "protocol", "seed", "sources", "ratification_failure"),
+    "issues": ("min", "max", "step", "levels", "label", "unit", "discrete"),
+    "parties": ("name", "must_agree_on", "voice_on"),
+    "scenario": (
+        "name",
+        "title",
+        "mediator",
+        "main_parties",
+        "protocol",
+        "seed",
+        "as_of",
+        "sources",
+        "ratification_failure",
+        "start_date",
+        "round_days",
+    ),
+    "battlefield": ("issue",),
 }
 """Keys that change a scenario's shape: they cannot vary within one sweep."""
 
@@ -98,57 +98,6 @@ class ParameterSlot:
         return (array - self.offset) / self.scale
 
 
-def _position(path: str, field: str, index: tuple[int, ...], issue: Any) -> ParameterSlot:
-    """A slot holding a position on an issue (normalised in the kernel)."""
-    return ParameterSlot(path, field, index, schema.issue_domain(issue.min, issue.max), issue.min, issue.span)
-
-
-def _party_slot(scenario: Scenario, path: str, keys: list[str], fail) -> ParameterSlot | None:
-    parties, issues = scenario.party_ids, scenario.issue_ids
-    if keys[1] not in parties:
-        raise fail(f"unknown party {keys[1]!r}; parties: {', '.join(parties)}")
-    a = parties.index(keys[1])
-    if len(keys) == 3 and keys[2] in ("walkaway", "walkaway_drift") and scenario.parties[a].walkaway_path:
-        raise fail(f"{keys[1]} has a walkaway_path; vary its points in the scenario file instead")
-    if len(keys) == 3 and keys[2] in PARTY_NUMBERS:
-        field, domain = PARTY_NUMBERS[keys[2]]
-        return ParameterSlot(path, field, (a,), domain)
-    if len(keys) == 3 and keys[2] == "strategy":
-        return ParameterSlot(path, "strategy", (a,), categories=STRATEGIES)
-    per_issue = len(keys) == 4 and keys[2] in ("ideal", *PARTY_ISSUE_NUMBERS)
-    red_line = len(keys) == 5 and keys[2] == "red_lines" and keys[4] in ("min", "max")
-    if per_issue or red_line:
-        if keys[3] not in issues:
-            raise fail(f"unknown issue {keys[3]!r}; issues: {', '.join(issues)}")
-        i = issues.index(keys[3])
-        if keys[2] == "ideal":
-            return _position(path, "prefs.ideal", (a, i), scenario.issues[i])
-        if red_line:
-            field = "red_lines.low" if keys[4] == "min" else "red_lines.high"
-            return _position(path, field, (a, i), scenario.issues[i])
-        field, domain = PARTY_ISSUE_NUMBERS[keys[2]]
-        return ParameterSlot(path, field, (a, i), domain)
-    return None
-
-
-def _header_slot(scenario: Scenario, path: str, keys: list[str], fail) -> ParameterSlot | None:
-    parties, issues = scenario.party_ids, scenario.issue_ids
-    if len(keys) == 3 and keys[1] == "mediator_bias":
-        if keys[2] not in parties:
-            raise fail(f"unknown party {keys[2]!r}; parties: {', '.join(parties)}")
-        return ParameterSlot(path, "mediation.bias", (parties.index(keys[2]),), schema.NON_NEGATIVE)
-    if path == "scenario.noise":
-        return ParameterSlot(path, "mediation.noise", (), schema.NON_NEGATIVE)
-    if path == "scenario.rounds":
-        return ParameterSlot(path, "rounds", (), schema.ROUNDS)
-    if len(keys) == 3 and keys[1] == "opening" and isinstance(scenario.opening, dict):
-        if keys[2] not in issues:
-            raise fail(f"unknown issue {keys[2]!r}; issues: {', '.join(issues)}")
-        i = issues.index(keys[2])
-        return _position(path, "mediation.opening", (i,), scenario.issues[i])
-    return None
-
-
 def parameter_slot(scenario: Scenario, path: str, source: str = "") -> ParameterSlot:
     """The kernel slot of a scenario path, e.g. ``parties.russia.walkaway``.
 
@@ -160,15 +109,37 @@ def parameter_slot(scenario: Scenario, path: str, source: str = "") -> Parameter
     def fail(message: str) -> UserError:
         return UserError.at(source, path, message)
 
-    slot = None
-    if keys[0] == "parties" and len(keys) >= 3:
-        slot = _party_slot(scenario, path, keys, fail)
-    elif keys[0] == "scenario":
-        slot = _header_slot(scenario, path, keys, fail)
-    if slot is not None:
-        return slot
+    battlefield = scenario.battlefield.issue if scenario.battlefield else None
+    target = kernel_target(path, scenario.party_ids, scenario.issue_ids, battlefield)
+    if isinstance(target, KernelTarget):
+        pathed = keys[0] == "parties" and keys[2] in ("walkaway", "walkaway_drift")
+        if pathed and scenario.party(keys[1]).walkaway_path:
+            raise fail(f"{keys[1]} has a walkaway_path; vary its points in the scenario file instead")
+        if target.category is not None:
+            return ParameterSlot(path, target.field, target.index, categories=target.category)
+        if target.unit == "number":
+            return ParameterSlot(path, target.field, target.index, target.domain)
+        issue = scenario.issues[target.issue]
+        if target.unit == "position":
+            domain = schema.issue_domain(issue.min, issue.max)
+            return ParameterSlot(path, target.field, target.index, domain, issue.min, issue.span)
+        return ParameterSlot(path, target.field, target.index, target.domain, 0.0, issue.span)
+    if target.startswith("unknown"):
+        raise fail(target)
+    if keys[0] == "events" and len(keys) == 3 and keys[2] == "probability" and keys[1].isdigit():
+        if int(keys[1]) >= len(scenario.events):
+            raise fail(f"no event {keys[1]}; the scenario has {len(scenario.events)}")
+        return ParameterSlot(path, "events.probability", (int(keys[1]),), schema.UNIT)
+    if keys[0] == "scenario" and len(keys) == 3 and keys[1] == "opening" and isinstance(scenario.opening, dict):
+        if keys[2] not in scenario.issue_ids:
+            raise fail(f"unknown issue {keys[2]!r}; issues: {', '.join(scenario.issue_ids)}")
+        i = scenario.issue_ids.index(keys[2])
+        issue = scenario.issues[i]
+        return ParameterSlot(
+            path, "mediation.opening", (i,), schema.issue_domain(issue.min, issue.max), issue.min, issue.span
+        )
     depth = 1 if keys[0] == "scenario" else 2
-    fixed = keys[0] == "coalitions" or path == "scenario.opening"
+    fixed = keys[0] in ("coalitions", "events") or path == "scenario.opening"
     fixed |= len(keys) > depth and keys[depth] in FIXED_KEYS.get(keys[0], ())
     if fixed:
         raise fail("cannot vary within one sweep (it changes the scenario's shape); make a second scenario file")

@@ -21,12 +21,33 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["NOISE", "RATIFICATION", "RunStreams", "philox4x32", "spawn_seeds"]
+__all__ = [
+    "BREAKDOWN",
+    "EVENTS",
+    "FRONT",
+    "JUMP",
+    "MISPERCEPTION",
+    "NOISE",
+    "RATIFICATION",
+    "RunStreams",
+    "philox4x32",
+    "spawn_seeds",
+]
 
 NOISE = 1
 """Purpose code of the mediator's drafting noise."""
 RATIFICATION = 2
 """Purpose code of the ratification draws."""
+FRONT = 3
+"""Purpose code of the front line's per-round shocks."""
+JUMP = 4
+"""Purpose code of the front line's breakthroughs."""
+EVENTS = 5
+"""Purpose code of whether each uncertain event happens."""
+BREAKDOWN = 6
+"""Purpose code of the per-round breakdown draws."""
+MISPERCEPTION = 7
+"""Purpose code of the mediator's errors about red lines."""
 
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
 _W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)

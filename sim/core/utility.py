@@ -30,6 +30,7 @@ __all__ = [
     "within_red_lines",
     "round_to_grid",
     "snap_to_grid",
+    "snap_to_levels",
     "snap_toward",
     "safe_divide",
 ]
@@ -156,16 +157,54 @@ def within_red_lines(text: np.ndarray, red_low: np.ndarray, red_high: np.ndarray
     return np.einsum("...i->...", outside.view(np.uint8)) == 0
 
 
+def snap_to_levels(text: np.ndarray, levels: tuple[np.ndarray, ...], target: np.ndarray | None = None) -> np.ndarray:
+    """Put each discrete issue of a normalised text on one of its options.
+
+    The nearest option (a tie to the option nearer the middle of the scale, so
+    that reversing the scale mirrors the choice); with ``target``, the nearest
+    option on the side of the target (never costing the target's holder).
+
+    Args:
+        text: Normalised texts, ``(..., I)``.
+        levels: The sorted normalised options of each issue; empty for issues that are not discrete.
+        target: Points to round toward, ``(..., I)``, or None.
+    """
+    if not any(len(options) for options in levels):
+        return text
+    out = np.array(text, dtype=float, copy=True)
+    for i, options in enumerate(levels):
+        if not len(options):
+            continue
+        x = out[..., i]
+        above = np.clip(np.searchsorted(options, x - 1e-12), 0, len(options) - 1)
+        below = np.clip(above - 1, 0, len(options) - 1)
+        lo, hi = options[below], options[above]
+        lo = np.where(lo > x, hi, lo)
+        if target is None:  # the nearest option; a tie goes to the one nearer the middle of the scale
+            d_lo, d_hi = np.abs(x - lo), np.abs(hi - x)
+            tie_lo = np.abs(lo - 0.5) <= np.abs(hi - 0.5)
+            out[..., i] = np.where((d_lo < d_hi - 1e-12) | ((np.abs(d_lo - d_hi) <= 1e-12) & tie_lo), lo, hi)
+        else:  # toward the target; a target at the text itself: the nearest option
+            d_lo, d_hi = np.abs(x - lo), np.abs(hi - x)
+            tie_lo = np.abs(lo - 0.5) <= np.abs(hi - 0.5)
+            nearest = np.where((d_lo < d_hi - 1e-12) | ((np.abs(d_lo - d_hi) <= 1e-12) & tie_lo), lo, hi)
+            goal = target[..., i]
+            out[..., i] = np.where(
+                goal > x + 1e-12, np.maximum(hi, lo), np.where(goal < x - 1e-12, np.minimum(lo, hi), nearest)
+            )
+    return out
+
+
 def round_to_grid(k: np.ndarray, n: np.ndarray | float) -> np.ndarray:
-    """Round positions counted in grid steps to whole steps, ties toward the nearer end of the scale.
+    """Round positions counted in grid steps to whole steps, a tie to the point nearer the middle of the scale.
 
     A tie (a position halfway between two grid points, within ``GRID_TIE``)
-    goes to the point away from the scale's midpoint ``n / 2``: down in the
-    lower half, up in the upper half. Read backwards (``k -> n - k``) the scale
-    rounds to the mirrored point, so no direction of a scale is favoured;
-    numpy's rounding (half to even) would favour one wherever ``n`` is odd.
-    (Only a tie at the midpoint itself, with ``n`` odd, has no mirror-symmetric
-    rounding: it goes down.)
+    goes toward the scale's midpoint ``n / 2``: up in the lower half, down in
+    the upper half, as :func:`snap_to_levels` breaks ties between options. Read
+    backwards (``k -> n - k``) the scale rounds to the mirrored point, so no
+    direction of a scale is favoured; numpy's rounding (half to even) would
+    favour one wherever ``n`` is odd. (Only a tie at the midpoint itself, with
+    ``n`` odd, has no mirror-symmetric rounding: it goes down.)
 
     Args:
         k: Positions in grid steps from the scale's low end.
@@ -177,22 +216,24 @@ def round_to_grid(k: np.ndarray, n: np.ndarray | float) -> np.ndarray:
     lower = np.floor(k)
     frac = k - lower
     tie = np.abs(frac - 0.5) <= GRID_TIE  # halfway, up to float noise (k and n - k carry different noise)
-    up = np.where(tie, k > np.asarray(n) / 2, frac > 0.5)
+    up = np.where(tie, k < np.asarray(n) / 2 - GRID_TIE, frac > 0.5)
     return lower + up
 
 
-def snap_to_grid(text: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Round a normalised text to each issue's grid (``step`` 0 = continuous).
+def snap_to_grid(text: np.ndarray, step: np.ndarray, levels: tuple[np.ndarray, ...] = ()) -> np.ndarray:
+    """Round a normalised text to each issue's grid (``step`` 0 = continuous) or its options (discrete issues).
 
-    Ties go toward the nearer end of the scale (:func:`round_to_grid`).
+    Ties go to the point nearer the middle of the scale (:func:`round_to_grid`).
 
     Args:
         text: Normalised text, ``(..., I)``.
         step: Normalised grid spacing per issue, ``(I,)``; 0 where continuous.
+        levels: Options of discrete issues (see :func:`snap_to_levels`).
 
     Returns:
         The text on the grid, clipped to [0, 1].
     """
+    text = snap_to_levels(text, levels)
     if not np.any(step > 0):
         return text
     safe = np.where(step > 0, step, 1.0)
@@ -200,8 +241,10 @@ def snap_to_grid(text: np.ndarray, step: np.ndarray) -> np.ndarray:
     return np.clip(snapped, 0.0, 1.0)
 
 
-def snap_toward(text: np.ndarray, target: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Round a normalised text onto the grid, on each issue to the side of ``target``.
+def snap_toward(
+    text: np.ndarray, target: np.ndarray, step: np.ndarray, levels: tuple[np.ndarray, ...] = ()
+) -> np.ndarray:
+    """Round a normalised text onto the grid (or options), on each issue to the side of ``target``.
 
     Used where rounding must not cost a given party anything (an equilibrium
     offer rounded in the responder's favour). Where the text already sits at
@@ -211,7 +254,9 @@ def snap_toward(text: np.ndarray, target: np.ndarray, step: np.ndarray) -> np.nd
         text: Normalised text, ``(..., I)``.
         target: Normalised point to round toward (e.g. the responder's ideal), ``(..., I)``.
         step: Normalised grid spacing per issue, ``(I,)``; 0 where continuous.
+        levels: Options of discrete issues.
     """
+    text = snap_to_levels(text, levels, target)
     if not np.any(step > 0):
         return text
     safe = np.where(step > 0, step, 1.0)

@@ -8,7 +8,6 @@ masks rows that finish early, and returns one table row per run.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,48 +20,36 @@ from sim.core.errors import UserError
 from sim.core.params import KernelParams
 from sim.core.scenario import Scenario
 from sim.core.slots import apply_values
-from sim.core.streams import RunStreams, spawn_seeds
-from sim.engine.model import resolve_protocol
+from sim.core.streams import spawn_seeds
+from sim.engine.kernel import run_kernel
 from sim.engine.outcome import final_utilities
-from sim.protocols import Protocol, State
+from sim.protocols import ENDINGS, Protocol, State, resolve_protocol
 
-__all__ = [
-    "outcome_table",
-    "run_kernel",
-    "run_many",
-]
-
-
-def run_kernel(protocol: Protocol, params: KernelParams, seeds: np.ndarray) -> State:
-    """Drive a protocol on a batch until every row has finished.
-
-    Finished rows are left as they are by the kernel (masked); the loop ends
-    when every row has a deal or reached its round limit.
-    """
-    streams = RunStreams.from_seeds(seeds)
-    state = protocol.start(params, streams)
-    limit = int(params.rounds.max()) if params.batch else 0
-    while not state.done.all() and state.t < limit:
-        state = protocol.step(params, state, streams)
-    return state
+__all__ = ["outcome_table", "run_many"]
 
 
 def _nash_distances(params: KernelParams, scenario: Scenario, deal: np.ndarray) -> np.ndarray:
-    """RMS distance of each row's deal to its Nash solution, solving each distinct problem once."""
+    """RMS distance of each row's deal to its Nash solution, solving each distinct problem once.
+
+    Rows are grouped by their bargaining problem (``numpy.unique`` over the
+    stacked arrays, no Python loop over rows); the distances are vectorised.
+    """
     out = np.full(params.batch, np.nan)
-    cache: dict[bytes, np.ndarray | None] = {}
+    rows = np.flatnonzero(~np.isnan(deal).any(axis=-1))
+    if not len(rows):
+        return out
     low, high = params.red_lines_at(0)
     walk = params.walkaway_at(0)
     arrays = (params.prefs.ideal, params.prefs.weight, params.prefs.curvature, low, high, walk)
-    for row in range(params.batch):
-        if np.isnan(deal[row]).any():
-            continue
-        key = b"".join(np.ascontiguousarray(a[row]).tobytes() for a in arrays)
-        if key not in cache:
-            cache[key] = nash_point(BargainingProblem(*(a[row] for a in arrays)))
-        nash = cache[key]
-        if nash is not None:
-            out[row] = math.sqrt(float(np.mean((deal[row] - nash) ** 2)))
+    stacked = np.concatenate([np.reshape(a[rows], (len(rows), -1)) for a in arrays], axis=1)
+    unique, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    points = np.full((len(unique), params.n_issues), np.nan)
+    for k, row in enumerate(rows[first]):
+        found = nash_point(BargainingProblem(*(a[row] for a in arrays)))
+        if found is not None:
+            points[k] = found
+    nash = points[np.ravel(inverse)]
+    out[rows] = np.sqrt(np.mean((deal[rows] - nash) ** 2, axis=-1))
     return out
 
 
@@ -141,6 +128,10 @@ def outcome_table(
         columns[f"utility.{pid}"] = utility[:, a]
     for a, pid in enumerate(scenario.party_ids):
         columns[f"walkaway.{pid}"] = state.walkaway[:, a]
+    columns["ended_by"] = pd.Categorical.from_codes(np.maximum(state.ended_by, 0), categories=list(ENDINGS))
+    first_out = np.argmax(state.walked, axis=-1)
+    names = np.array(scenario.party_ids, dtype=object)
+    columns["walked_out"] = np.where(state.walked.any(axis=-1), names[first_out], None)
     if nash:
         columns["distance_to_nash"] = _nash_distances(
             params, scenario, np.where(agreement[:, None], state.deal, np.nan)

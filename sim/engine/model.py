@@ -12,24 +12,13 @@ import mesa
 import numpy as np
 
 from sim.core.compile import compile_params
-from sim.core.errors import UserError
 from sim.core.params import KernelParams
 from sim.core.scenario import Scenario
 from sim.core.streams import RunStreams
 from sim.engine.agents import PartyAgent
-from sim.protocols import Protocol, State, get_protocol, protocol_names
+from sim.protocols import Protocol, State, play_round, resolve_protocol
 
-__all__ = ["NegotiationModel", "resolve_protocol"]
-
-
-def resolve_protocol(scenario: Scenario, protocol: str | Protocol | None) -> Protocol:
-    """The protocol to run: given by name or instance, else the scenario's default."""
-    if isinstance(protocol, Protocol):
-        return protocol
-    name = protocol or scenario.protocol
-    if name not in protocol_names():
-        raise UserError.at("--protocol", "", f"unknown protocol {name!r}; choose one of {', '.join(protocol_names())}")
-    return get_protocol(name)
+__all__ = ["NegotiationModel"]
 
 
 class NegotiationModel(mesa.Model):
@@ -96,7 +85,7 @@ class NegotiationModel(mesa.Model):
         if self.done:
             self.running = False
             return
-        self.state = self.protocol.step(self.params, self.state, self.streams)
+        self.state = play_round(self.protocol, self.params, self.state, self.streams)
         self.history.append(self.state)
         self.agents.do("observe")
         self.datacollector.collect(self)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.scenario import Scenario
+from sim.core.scenario import Scenario, date_of_round
 from sim.protocols import State
 
 __all__ = ["PARETO_TOLERANCE", "History", "Outcome", "final_utilities", "result_of"]
@@ -38,6 +38,10 @@ class History:
         accepts: Acceptance per round, ``(R, P)``.
         ratification_failed: Parties whose domestic ratification failed in
             each round, ``(R, P)``.
+        walked: Parties that had walked out by each round, ``(R, P)``.
+        front: The front line per round in its issue's units, ``(R,)``;
+            None without a battlefield.
+        fired: Whether each of the scenario's events happens in this run, ``(E,)``.
     """
 
     text: np.ndarray
@@ -47,6 +51,9 @@ class History:
     aspiration: np.ndarray
     accepts: np.ndarray
     ratification_failed: np.ndarray
+    walked: np.ndarray
+    front: np.ndarray | None
+    fired: np.ndarray
 
     @classmethod
     def from_states(cls, scenario: Scenario, states: list[State], row: int = 0) -> History:
@@ -59,12 +66,23 @@ class History:
             aspiration=np.array([s.aspiration[row] for s in states]),
             accepts=np.array([s.accepts[row] for s in states]),
             ratification_failed=np.array([s.learned.failed[row] for s in states], dtype=bool),
+            walked=np.array([s.walked[row] for s in states], dtype=bool),
+            front=_front_path(scenario, states, row),
+            fired=np.asarray(states[0].world.fired[row], dtype=bool),
         )
 
     @property
     def rounds(self) -> int:
         """Rounds played (the last round index)."""
         return self.text.shape[0] - 1
+
+
+def _front_path(scenario: Scenario, states: list[State], row: int) -> np.ndarray | None:
+    world = states[0].world
+    if world.front is None or scenario.battlefield is None:
+        return None
+    issue = scenario.issue(scenario.battlefield.issue)
+    return issue.min + np.array([world.front_at(s.t)[row] for s in states]) * issue.span
 
 
 def final_utilities(state: State) -> np.ndarray:
@@ -98,7 +116,7 @@ def _maybe(value: float | None) -> float | None:
 
 
 PARETO_TOLERANCE = 1e-6
-"""A deal whose Pareto gap is at most this is reported as Pareto-efficient."""
+"""A deal whose Pareto gain (or, without one, gap) is at most this is reported as Pareto-efficient."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +140,8 @@ class Outcome:
             normalised issues (None if either is missing).
         distance_to_ks: The same for the Kalai-Smorodinsky solution.
         pareto_gap: Largest utility gain every party could still get over the
-            deal within the red lines (0 = Pareto-efficient; None without a deal).
+            deal at once within the red lines (0 = weakly Pareto-efficient;
+            None without a deal).
         accepts: Whether each party accepts the final text (red lines and
             walk-away value); for forecast protocols (bdm, compromise) this
             says who would sign the forecast.
@@ -130,6 +149,8 @@ class Outcome:
             than asks for consent.
         history: Round-by-round record.
         version: Package version.
+        pareto_gain: Largest total utility gain over the deal with nobody
+            losing (0 = strongly Pareto-efficient; None without a deal).
     """
 
     scenario: Scenario
@@ -150,6 +171,15 @@ class Outcome:
     history: History
     version: str
     forecast: bool = False
+    ended_by: str = "round_limit"
+    raw_deal: dict[str, float] | None = None
+    pareto_gain: float | None = None
+
+    @property
+    def pareto_efficient(self) -> bool | None:
+        """Whether no party could gain without another losing (strong efficiency; None without a deal)."""
+        measure = self.pareto_gain if self.pareto_gain is not None else self.pareto_gap
+        return None if measure is None else measure <= PARETO_TOLERANCE
 
     def to_dict(self) -> dict[str, Any]:
         """The content of ``outcome.json`` (pinned keys first)."""
@@ -174,11 +204,59 @@ class Outcome:
             "distance_to_nash": _maybe(self.distance_to_nash),
             "distance_to_kalai_smorodinsky": _maybe(self.distance_to_ks),
             "pareto_gap": _maybe(self.pareto_gap),
-            "pareto_efficient": None if self.pareto_gap is None else self.pareto_gap <= PARETO_TOLERANCE,
+            "pareto_gain": _maybe(self.pareto_gain),
+            "pareto_efficient": self.pareto_efficient,
             "accepts": self.accepts,
             "forecast": self.forecast,
             "ratification_failures": self.ratification_failures(),
+            "ended_by": self.ended_by,
+            "walked_out": self.walked_out,
+            **self._calendar(),
+            **self._options(table),
+            **({"events": self.events()} if self.scenario.events else {}),
         }
+
+    def _options(self, table) -> dict[str, object]:
+        """For discrete issues: the option each deal value is (and a forecast's raw value)."""
+        discrete = [i for i in self.scenario.issues if i.discrete]
+        if not discrete or self.deal is None:
+            return {}
+        out: dict[str, object] = {"deal_options": {i.id: i.level_name(self.deal[i.id]) for i in discrete}}
+        if self.raw_deal is not None:
+            out["forecast_raw"] = table({i.id: self.raw_deal[i.id] for i in discrete})
+        return out
+
+    @property
+    def walked_out(self) -> str | None:
+        """The first party that walked out (file order within a round), or None."""
+        rounds, parties = np.nonzero(self.history.walked)
+        return None if not len(rounds) else self.scenario.party_ids[parties[np.argmin(rounds)]]
+
+    def date_of(self, round_: int) -> str | None:
+        """The calendar date of a round (None without a calendar)."""
+        s = self.scenario
+        return None if s.start_date is None else date_of_round(round_, s.start_date, s.round_days)
+
+    def _calendar(self) -> dict[str, str]:
+        if self.scenario.start_date is None:
+            return {}
+        return {"start_date": self.scenario.start_date, "end_date": self.date_of(self.end_round)}
+
+    def events(self) -> list[dict[str, object]]:
+        """The scenario's events: label, round, date, whether it happened in this run and by the end."""
+        out = []
+        for event, fired in zip(self.scenario.events, self.history.fired, strict=True):
+            happened = bool(fired) and event.round <= self.end_round
+            item = {"label": event.label, "round": event.round, "happened": happened}
+            if event.date is not None:
+                item["date"] = event.date
+            out.append(item)
+        return out
+
+    def events_in_round(self, round_: int) -> list[str]:
+        """Labels of the events that happen in a round of this run."""
+        events = zip(self.scenario.events, self.history.fired, strict=True)
+        return [event.label for event, fired in events if fired and event.round == round_]
 
     def ratification_failures(self) -> list[dict[str, object]]:
         """Every failed domestic ratification: ``[{"round": r, "party": id}, ...]``."""
@@ -194,13 +272,18 @@ class Outcome:
         """``rounds.csv`` as text: one row per round, party (or ``text``) and issue."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["round", "party", "issue", "position", "utility", "walkaway", "aspiration", "accepts"])
+        s = self.scenario
+        extra = (
+            (["date"] if s.start_date else []) + (["front"] if s.battlefield else []) + (["events"] if s.events else [])
+        )
+        writer.writerow(["round", "party", "issue", "position", "utility", "walkaway", "aspiration", "accepts", *extra])
         h = self.history
-        issues = self.scenario.issue_ids
+        issues = s.issue_ids
         for r in range(h.rounds + 1):
+            tail = self._round_columns(r, extra)
             for i, iid in enumerate(issues):
-                writer.writerow([r, "text", iid, _clean(h.text[r, i]), "", "", "", ""])
-            for a, pid in enumerate(self.scenario.party_ids):
+                writer.writerow([r, "text", iid, _clean(h.text[r, i]), "", "", "", "", *tail])
+            for a, pid in enumerate(s.party_ids):
                 for i, iid in enumerate(issues):
                     writer.writerow(
                         [
@@ -212,6 +295,16 @@ class Outcome:
                             _clean(h.walkaway[r, a]),
                             _clean(h.aspiration[r, a]),
                             int(h.accepts[r, a]),
+                            *tail,
                         ]
                     )
         return buf.getvalue()
+
+    def _round_columns(self, r: int, extra: list[str]) -> list[object]:
+        """The optional columns of ``rounds.csv`` for round r: its date, the front line, the events it brings."""
+        values = {
+            "date": lambda: self.date_of(r),
+            "front": lambda: _clean(self.history.front[r]),
+            "events": lambda: "; ".join(self.events_in_round(r)),
+        }
+        return [values[name]() for name in extra]

@@ -1,14 +1,20 @@
-"""Run one negotiation end to end: the stepped model plus its benchmarks."""
+"""Run one negotiation end to end: the kernel on a batch of one, plus its benchmarks.
+
+``run`` plays the same rounds as the Mesa model (:class:`~sim.engine.model.NegotiationModel`,
+for stepping and watching) without its per-step overhead and without importing Mesa;
+``tests/test_model.py`` checks that both give the same rows.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.benchmarks.solutions import Solutions, pareto_gap, solve
+from sim.benchmarks.solutions import Solutions, pareto_gain, pareto_gap, solve
+from sim.core.compile import compile_params
 from sim.core.scenario import Scenario
-from sim.engine.model import NegotiationModel
+from sim.engine.kernel import play
 from sim.engine.outcome import History, Outcome, result_of
-from sim.protocols import Protocol
+from sim.protocols import ENDINGS, Protocol, resolve_protocol
 
 __all__ = ["distance_to", "run"]
 
@@ -45,17 +51,19 @@ def run(
     """
     from sim.version import __version__
 
-    model = NegotiationModel(scenario, protocol, seed, rounds).run_to_end()
-    model.release()
-    state = model.state
+    proto = resolve_protocol(scenario, protocol)
+    seed_value = scenario.seed if seed is None else int(seed)
+    params = compile_params(scenario, 1, rounds)
+    history = list(play(proto, params, np.array([seed_value], dtype=np.int64)))
+    state = history[-1]
     agreement, deal, utility, walk = result_of(scenario, state)
     ids = scenario.party_ids
     solutions = solutions or solve(scenario)
     return Outcome(
         scenario=scenario,
-        protocol=model.protocol.name,
-        seed=model.seed_value,
-        rounds_max=int(model.params.rounds[0]),
+        protocol=proto.name,
+        seed=seed_value,
+        rounds_max=int(params.rounds[0]),
         agreement=agreement,
         round=int(state.round[0]) if agreement else None,
         end_round=int(state.t),
@@ -66,8 +74,20 @@ def run(
         distance_to_nash=distance_to(scenario, deal, solutions.nash),
         distance_to_ks=distance_to(scenario, deal, solutions.kalai_smorodinsky),
         pareto_gap=None if deal is None else pareto_gap(scenario, deal),
+        pareto_gain=None if deal is None else pareto_gain(scenario, deal),
         accepts={pid: bool(a) for pid, a in zip(ids, state.accepts[0], strict=True)},
-        forecast=model.protocol.forecast,
-        history=History.from_states(scenario, model.history),
+        forecast=proto.forecast,
+        history=History.from_states(scenario, history),
         version=__version__,
+        ended_by=ENDINGS[int(state.ended_by[0])] or "round_limit",
+        raw_deal=_raw_forecast(scenario, state) if agreement and proto.forecast else None,
     )
+
+
+def _raw_forecast(scenario: Scenario, state) -> dict[str, float] | None:
+    """A forecasting protocol's forecast before it was put on a grid or an option (its memory's ``raw``)."""
+    raw = getattr(state.memory, "raw", None)
+    if raw is None:
+        return None
+    values = scenario.to_units(raw[0])
+    return {i.id: float(v) for i, v in zip(scenario.issues, values, strict=True)}

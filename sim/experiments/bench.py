@@ -20,11 +20,13 @@ import numpy as np
 from sim.core.compile import compile_params
 from sim.core.scenario import Scenario
 from sim.core.streams import spawn_seeds
-from sim.engine.batch import run_kernel
-from sim.engine.model import NegotiationModel, resolve_protocol
+from sim.engine.kernel import run_kernel
+from sim.engine.model import NegotiationModel
 from sim.engine.scenarios import scenario_from_dict
+from sim.experiments.flops import FLOP_LIMIT, flop_rates
+from sim.protocols import resolve_protocol
 
-__all__ = ["bench", "bench_report"]
+__all__ = ["bench", "bench_report", "startup", "startup_report"]
 
 
 def _batched(scenario: Scenario, protocol: str, seeds: np.ndarray) -> int:
@@ -62,7 +64,9 @@ def bench(
 
     Returns:
         ``stepped_runs_per_s``, ``batched_runs_per_s``,
-        ``batched_parallel_runs_per_s``, ``peak_rss_mb`` and context.
+        ``batched_parallel_runs_per_s``, ``peak_rss_mb``, ``flops`` (per kernel:
+        flops per run-round, the rate reached on one core and its distance to
+        1e9 flop/s; :mod:`sim.experiments.flops`) and context.
     """
     from sim.experiments.sweep import process_context
 
@@ -95,6 +99,7 @@ def bench(
         "batched_parallel_runs_per_s": round(parallel, 1),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "speedup_batched_vs_stepped": round(batched / stepped, 1),
+        "flops": flop_rates(scenario, runs),
         "scenario": scenario.name,
         "protocol": name,
         "runs": runs,
@@ -123,4 +128,92 @@ def bench_report(result: dict[str, Any]) -> str:
         ],
     ]
     head = f"{result['scenario']} / {result['protocol']}: runs per second (peak RSS {result['peak_rss_mb']:.0f} MB)"
-    return head + "\n\n" + format_table(["engine", "runs", "runs/s", "vs stepped"], rows)
+    return head + "\n\n" + format_table(["engine", "runs", "runs/s", "vs stepped"], rows) + _flops_report(result)
+
+
+def _flops_report(result: dict[str, Any]) -> str:
+    from sim.report.tables import format_table
+
+    if "flops" not in result:
+        return ""
+    rows = [
+        [
+            name,
+            f"{k['flops_per_run_round']:,}",
+            f"{k['run_rounds_per_s']:,.0f}",
+            f"{k['flop_per_s']:.3g}",
+            f"{k['limit_ratio']:.2f}x",
+        ]
+        for name, k in result["flops"].items()
+    ]
+    head = (
+        f"\n\nflops (analytic count per run and round, a lower bound; batched engine, 1 core, CPU time; "
+        f"limit {FLOP_LIMIT:.0e} flop/s)\n\n"
+    )
+    return head + format_table(["kernel", "flops/run-round", "run-rounds/s", "flop/s", "limit / rate"], rows)
+
+
+def _wall(command: list[str], repeats: int) -> float:
+    """Median wall time of a whole process, in seconds."""
+    import statistics
+    import subprocess
+
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def startup(scenario_path: str, repeats: int = 5) -> dict[str, Any]:
+    """Start-up costs as a user meets them: whole processes, median of ``repeats`` runs after a warm-up.
+
+    Wall time of ``negsim --help``, ``negsim run --no-figures`` and ``negsim run``
+    on the scenario, of a bare ``python -c pass`` for reference, and how many
+    modules ``import sim`` loads.
+
+    Args:
+        scenario_path: The scenario file.
+        repeats: Runs per command (the median is reported).
+    """
+    import subprocess
+    import sys
+    import tempfile
+
+    python = sys.executable
+    cli = [python, "-m", "sim.cli"]
+    with tempfile.TemporaryDirectory() as out:
+        commands = {
+            "python_bare_s": [python, "-c", "pass"],
+            "help_s": [*cli, "--help"],
+            "run_no_figures_s": [*cli, "run", scenario_path, "--no-figures", "--out", f"{out}/a"],
+            "run_s": [*cli, "run", scenario_path, "--out", f"{out}/b"],
+        }
+        for command in commands.values():  # warm the file cache
+            subprocess.run(command, check=True, capture_output=True)
+        result: dict[str, Any] = {name: round(_wall(c, repeats), 3) for name, c in commands.items()}
+    count = subprocess.run(
+        [python, "-c", "import sys, sim; print(len(sys.modules))"], check=True, capture_output=True, text=True
+    )
+    result["import_sim_modules"] = int(count.stdout)
+    result["repeats"] = repeats
+    result["scenario"] = scenario_path
+    return result
+
+
+def startup_report(result: dict[str, Any]) -> str:
+    """Start-up figures as a table."""
+    from sim.report.tables import format_table
+
+    rows = [
+        ["python -c pass", f"{result['python_bare_s']:.3f}"],
+        ["negsim --help", f"{result['help_s']:.3f}"],
+        ["negsim run --no-figures", f"{result['run_no_figures_s']:.3f}"],
+        ["negsim run (with figures)", f"{result['run_s']:.3f}"],
+    ]
+    head = (
+        f"start-up on {result['scenario']}: wall seconds, median of {result['repeats']} "
+        f"(import sim loads {result['import_sim_modules']} modules)"
+    )
+    return head + "\n" + format_table(["command", "wall s"], rows)

@@ -32,10 +32,11 @@ from sim.core.errors import UserError
 from sim.core.scenario import Scenario
 from sim.core.slots import apply_values
 from sim.core.streams import spawn_seeds
-from sim.engine.batch import outcome_table, run_kernel
-from sim.engine.model import resolve_protocol
+from sim.engine.batch import outcome_table
+from sim.engine.kernel import run_kernel
 from sim.engine.scenarios import scenario_from_dict
 from sim.experiments.spec import Experiment
+from sim.protocols import resolve_protocol
 
 __all__ = [
     "MANIFEST",

@@ -13,11 +13,12 @@ import pkgutil
 from importlib import import_module
 from typing import Any
 
-from sim.core.errors import Problem
-from sim.core.scenario import RULES, Rule, RuleContext
-from sim.protocols.base import REGISTRY, ConsentRound, Memory, Protocol, State, consent_round
+from sim.core.errors import Problem, UserError
+from sim.core.scenario import RULES, Rule, RuleContext, Scenario
+from sim.protocols.base import ENDINGS, REGISTRY, ConsentRound, Memory, Protocol, State, consent_round, play_round
 
 __all__ = [
+    "ENDINGS",
     "PROTOCOLS",
     "ConsentRound",
     "Memory",
@@ -25,7 +26,9 @@ __all__ = [
     "State",
     "consent_round",
     "get_protocol",
+    "play_round",
     "protocol_names",
+    "resolve_protocol",
     "scenario_rules",
 ]
 
@@ -50,6 +53,16 @@ def get_protocol(name: str, **params: Any) -> Protocol:
         KeyError: If no protocol has that name.
     """
     return PROTOCOLS[name](**params)
+
+
+def resolve_protocol(scenario: Scenario, protocol: str | Protocol | None) -> Protocol:
+    """The protocol to run: given by name or instance, else the scenario's default."""
+    if isinstance(protocol, Protocol):
+        return protocol
+    name = protocol or scenario.protocol
+    if name not in protocol_names():
+        raise UserError.at("--protocol", "", f"unknown protocol {name!r}; choose one of {', '.join(protocol_names())}")
+    return get_protocol(name)
 
 
 def protocol_rule(ctx: RuleContext) -> list[Problem]:

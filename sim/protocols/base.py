@@ -43,13 +43,29 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from sim.core.acceptance import Learned, TableView, after_ratification, agreement_at_table, answers, net_utilities
+from sim.core.acceptance import (
+    Learned,
+    TableView,
+    after_ratification,
+    agreement_at_table,
+    answers,
+    judged_utilities,
+    net_utilities,
+    table_view,
+)
 from sim.core.errors import Problem
 from sim.core.params import KernelParams
 from sim.core.scenario import RuleContext
-from sim.core.streams import RunStreams
+from sim.core.streams import BREAKDOWN, RunStreams
+from sim.core.world import World, draw_world
 
-__all__ = ["REGISTRY", "ConsentRound", "Memory", "Protocol", "State", "consent_round"]
+__all__ = ["ENDINGS", "REGISTRY", "ConsentRound", "Memory", "Protocol", "State", "consent_round", "play_round"]
+
+ENDINGS = ("", "deal", "round_limit", "ratification", "walkout", "breakdown", "no_bargaining_set")
+"""How a run ended (``State.ended_by`` holds the index; "" while running): a deal, the round limit, a failed
+ratification that ends the talks, a walk-out of a party whose consent is needed, a breakdown (the
+per-round risk), or no text both main parties could accept (zeuthen)."""
+_DEAL, _LIMIT, _RATIFICATION, _WALKOUT, _BREAKDOWN = 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,7 @@ def consent_round(
     accepts, utility = answers(params, text, view)
     if also is not None:
         accepts &= also(utility) if callable(also) else also
+    accepts |= state.walked  # a guarantor that walked out is no longer asked
     agreed, failed = agreement_at_table(params, text, utility, accepts, active, streams, t)
     return ConsentRound(
         view=view,
@@ -156,6 +173,11 @@ class State:
         deal: The agreed text, ``(B, I)``; NaN without a deal.
         learned: What parties learnt from failed ratifications.
         memory: The protocol's own state (its :class:`Memory` subclass).
+        world: The front line and which events happen (drawn at round 0).
+        below: Rounds in a row each party has judged the text worse than
+            fighting on, ``(B, P)``.
+        walked: Parties that walked out, ``(B, P)``.
+        ended_by: How each row ended, an index in :data:`ENDINGS`, ``(B,)``.
     """
 
     t: int
@@ -171,10 +193,16 @@ class State:
     deal: np.ndarray
     learned: Learned
     memory: Memory
+    world: World
+    below: np.ndarray
+    walked: np.ndarray
+    ended_by: np.ndarray
 
     @classmethod
-    def initial(cls, params: KernelParams, text: np.ndarray, memory: Memory | None = None) -> State:
-        """Round 0: every party at its ideal, ``text`` on the table."""
+    def initial(
+        cls, params: KernelParams, streams: RunStreams, text: np.ndarray, memory: Memory | None = None
+    ) -> State:
+        """Round 0: every party at its ideal, ``text`` on the table, the world drawn from the rows' streams."""
         b = params.batch
         return cls(
             t=0,
@@ -190,7 +218,15 @@ class State:
             deal=np.full((b, params.n_issues), np.nan),
             learned=Learned.nothing(params),
             memory=Memory() if memory is None else memory,
+            world=draw_world(params, streams),
+            below=np.zeros((b, params.n_parties), dtype=np.int64),
+            walked=np.zeros((b, params.n_parties), dtype=bool),
+            ended_by=np.zeros(b, dtype=np.int8),
         )
+
+    def view(self, params: KernelParams, t: int) -> TableView:
+        """Walk-aways and red lines in force in round ``t`` (softened, learnt, moved by the front)."""
+        return table_view(params, self.learned, t, self.world.front_at(t))
 
     def advance(
         self,
@@ -240,6 +276,8 @@ class State:
         if ended is not None:
             expired |= active & ~agreed & ended
         text = changed.get("text", self.text)
+        limit = active & ~agreed & (t >= params.rounds)
+        ended_by = np.where(agreed, _DEAL, np.where(limit, _LIMIT, np.where(expired, _RATIFICATION, self.ended_by)))
         return replace(
             self,
             t=t,
@@ -247,8 +285,61 @@ class State:
             agreement=self.agreement | agreed,
             round=np.where(agreed | expired, t, self.round),
             deal=np.where(agreed[:, None], text, self.deal),
+            ended_by=ended_by.astype(np.int8),
             **changed,
         )
+
+    def end(self, rows: np.ndarray, ending: str) -> State:
+        """The same state with ``rows`` ended without a deal in this round, for the reason ``ending``."""
+        rows = rows & ~self.done
+        if not rows.any():
+            return self
+        return replace(
+            self,
+            done=self.done | rows,
+            round=np.where(rows, self.t, self.round),
+            ended_by=np.where(rows, ENDINGS.index(ending), self.ended_by).astype(np.int8),
+        )
+
+
+def _walkouts(params: KernelParams, before: State, after: State, played: np.ndarray) -> State:
+    """Count rounds below the walk-away; a party that reaches ``walkout_after`` walks out.
+
+    A party whose consent every issue needs (a principal) ends the talks; a
+    guarantor's walk-out ends only its part: it is no longer asked (see
+    :func:`consent_round`) and no longer pulls the mediated text.
+    """
+    judged = judged_utilities(params, after.text)
+    below = np.where(played[:, None], np.where(judged < after.walkaway, before.below + 1, 0), before.below)
+    limit = params.walkaways.walkout_after
+    live = played & ~after.done
+    out = (limit > 0) & (below >= limit) & ~before.walked & live[:, None]
+    state = replace(after, below=below, walked=before.walked | out)
+    principal = np.all(params.prefs.consent == 1.0, axis=-1)
+    return state.end((out & principal).any(axis=-1), "walkout")
+
+
+def play_round(protocol: Protocol, params: KernelParams, state: State, streams: RunStreams) -> State:
+    """One round of a protocol with the world around it: the Mesa model and the batched engine call this.
+
+    The parameters in force this round (events that have happened applied),
+    the protocol's step, then walk-outs and the risk that the talks break down
+    after a round without a deal (Binmore, Rubinstein & Wolinsky 1986).
+    Forecasting protocols are not exposed to walk-outs or breakdown.
+    """
+    t = state.t + 1
+    now = params.at_round(t, state.world.fired)
+    played = protocol.active(now, state)
+    after = protocol.step(now, state, streams)
+    if protocol.forecast:
+        return after
+    if now.has_walkouts:
+        after = _walkouts(now, state, after, played)
+    if np.any(now.breakdown_risk > 0):
+        live = played & ~after.done
+        draw = streams.uniform((), rows=live, t=t, purpose=BREAKDOWN)
+        after = after.end(live & (draw < now.breakdown_risk), "breakdown")
+    return after
 
 
 REGISTRY: dict[str, type[Protocol]] = {}

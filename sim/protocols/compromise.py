@@ -17,21 +17,30 @@ References:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from sim.core.acceptance import answers, table_view
+from sim.core.acceptance import answers
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
 from sim.core.utility import snap_to_grid, weighted_mean
-from sim.protocols.base import Protocol, State
+from sim.protocols.base import Memory, Protocol, State
 
-__all__ = ["Compromise", "compromise_text"]
+__all__ = ["Compromise", "ForecastMemory", "compromise_text"]
 
 
 def compromise_text(params: KernelParams) -> np.ndarray:
     """Per issue ``sum c s p / sum c s`` (raw salience), ``(B, I)``."""
     force = params.capability[..., None] * params.prefs.salience
     return weighted_mean(params.prefs.ideal, force)
+
+
+@dataclass(frozen=True)
+class ForecastMemory(Memory):
+    """The forecast before it is put on an issue's grid or options, ``(B, I)`` (reported as the raw value)."""
+
+    raw: np.ndarray
 
 
 class Compromise(Protocol):
@@ -45,13 +54,15 @@ class Compromise(Protocol):
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: everyone at its ideal, the compromise on the table."""
-        return State.initial(params, snap_to_grid(compromise_text(params), params.step))
+        raw = compromise_text(params)
+        return State.initial(params, streams, snap_to_grid(raw, params.step, params.levels), ForecastMemory(raw))
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """Round 1: the compromise is the deal."""
         active = self.active(params, state)
-        text = snap_to_grid(compromise_text(params), params.step)
-        view = table_view(params, state.learned, state.t + 1)
+        raw = compromise_text(params)
+        text = snap_to_grid(raw, params.step, params.levels)
+        view = state.view(params, state.t + 1)
         accepts, utility = answers(params, text, view)
         return state.advance(
             params,
@@ -61,4 +72,5 @@ class Compromise(Protocol):
             utility=utility,
             walkaway=view.walkaway,
             accepts=accepts,
+            memory=ForecastMemory(raw),
         )

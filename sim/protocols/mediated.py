@@ -39,9 +39,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.core.acceptance import table_view
+from sim.core.acceptance import TableView, answers, judged_utilities, net_utilities, ratification_chance
 from sim.core.params import KernelParams
-from sim.core.streams import NOISE, RunStreams
+from sim.core.streams import MISPERCEPTION, NOISE, RunStreams
 from sim.core.utility import (
     max_over_parties,
     min_over_parties,
@@ -49,12 +49,16 @@ from sim.core.utility import (
     snap_to_grid,
     sum_over_parties,
     weighted_mean,
+    within_red_lines,
 )
 from sim.protocols.base import Memory, Protocol, State, consent_round
 
 __all__ = [
     "Mediated",
     "MediatorMemory",
+    "improve_text",
+    "lean_toward",
+    "perceived_red_lines",
     "aspiration_at",
     "demands_toward_ideal",
     "opening_text",
@@ -166,21 +170,143 @@ def within_common_red_lines(draft: np.ndarray, red_low: np.ndarray, red_high: np
 
 @dataclass(frozen=True)
 class MediatorMemory(Memory):
-    """The mediator's working draft and the pulls it weighs (fixed for the run).
+    """The mediator's working draft and what it believes of the red lines.
 
     Attributes:
-        draft: The draft before snapping to the grid, ``(B, I)``.
-        force: ``c_a s_ai`` on the issues each party signs for, ``(B, P, I)``.
-        weights: Pull weights ``mu``, ``(B, P, I)``.
+        draft: The neutral draft before snapping to the grid, ``(B, I)``.
+        belief: The mediator's error about each red line (0 without
+            misperception), normalised, ``(B, P, I)``.
     """
 
     draft: np.ndarray
-    force: np.ndarray
-    weights: np.ndarray
+    belief: np.ndarray
+
+
+def perceived_red_lines(view: TableView, belief: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The red lines in force as the mediator believes them: true lines plus its error, within [0, 1]."""
+    if not np.any(belief):
+        return view.low, view.high
+    return np.clip(view.low + belief, 0.0, 1.0), np.clip(view.high + belief, 0.0, 1.0)
+
+
+def lean_toward(
+    params: KernelParams,
+    text: np.ndarray,
+    view: TableView,
+    low: np.ndarray,
+    high: np.ndarray,
+    rows: np.ndarray,
+    steps: int,
+) -> np.ndarray:
+    """The mediator's drafting lean: move an agreed text toward its favourite's ideal (Kydd 2003).
+
+    On the segment ``x_k = x + (k / steps) (p_X - x)`` the mediator picks, among
+    the texts it believes every party accepts, the one maximising
+
+        (1 - b) (-k / steps) + b EU_X(x_k),   EU_X = P(ratified | x_k) U_X(x_k) + (1 - P) w_X
+
+    with b the lean toward X. By revealed preference X's expected utility of
+    the chosen text never falls as b rises (for the same state), and b = 0
+    keeps the neutral text.
+
+    Args:
+        params: Parameters.
+        text: The neutral text, ``(B, I)``.
+        view: Walk-aways in force.
+        low: Red lines as the mediator believes them, ``(B, P, I)``.
+        high: Upper red lines as it believes them.
+        rows: Rows whose neutral text the mediator believes everyone accepts.
+        steps: Points on the segment beyond the neutral text.
+
+    Returns:
+        The texts, ``(B, I)``.
+    """
+    lean = params.mediation.lean
+    x = np.argmax(lean, axis=-1)
+    b = lean[np.arange(params.batch), x]
+    rows = rows & (b > 0)
+    if not rows.any():
+        return text
+    target = params.prefs.ideal[np.arange(params.batch), x]
+    best_text, best_score = text, np.full(params.batch, -np.inf)
+    for k in range(steps + 1):
+        share = k / steps
+        candidate = snap_to_grid(text + share * (target - text), params.step, params.levels)
+        utility = net_utilities(params, candidate)
+        judged = judged_utilities(params, candidate, utility)
+        believed = within_red_lines(candidate, low, high) & (judged >= view.walkaway)
+        chance = ratification_chance(params, candidate, utility)
+        rows_x = np.arange(params.batch)
+        expected = chance * utility[rows_x, x] + (1.0 - chance) * view.walkaway[rows_x, x]
+        score = (1.0 - b) * -share + b * expected
+        better = rows & believed.all(axis=-1) & (score > best_score + 1e-12)
+        best_text = np.where(better[:, None], candidate, best_text)
+        best_score = np.where(better, score, best_score)
+    return best_text
+
+
+def improve_text(
+    params: KernelParams, text: np.ndarray, view: TableView, rows: np.ndarray, grid: int, steps: int
+) -> np.ndarray:
+    """Raiffa's improvement phase (post-settlement settlement, Raiffa 1985): Pareto moves from an agreed text.
+
+    From the text every party accepts, the mediator proposes the neighbouring
+    text (one or two issues moved by one step: a grid step, or ``1 / grid``
+    on a continuous issue) that every party judges at least as good and that
+    raises the smallest normalised gain most, inside every red line in force;
+    it repeats until no such move is left or after ``steps`` moves.
+
+    Args:
+        params: Parameters.
+        text: Agreed texts, ``(B, I)``.
+        view: Red lines in force.
+        rows: Rows whose table agreed.
+        grid: Steps per issue span on continuous issues.
+        steps: The most moves.
+
+    Returns:
+        The improved texts, ``(B, I)``.
+    """
+    n = params.n_issues
+    size = np.where(params.step > 0, params.step, 1.0 / grid)
+    moves = [np.eye(n)[i] * d for i in range(n) for d in (-1.0, 1.0)]
+    moves += [
+        np.eye(n)[i] * d + np.eye(n)[j] * e for i in range(n) for j in range(i + 1, n) for d in (-1, 1) for e in (-1, 1)
+    ]
+    current = text
+    live = rows.copy()
+    for _ in range(steps):
+        if not live.any():
+            break
+        base = judged_utilities(params, current)
+        best, best_gain = current, np.zeros(params.batch)
+        for move in moves:
+            candidate = snap_to_grid(np.clip(current + move * size, 0.0, 1.0), params.step, params.levels)
+            judged = judged_utilities(params, candidate)
+            gain = judged - base
+            inside = within_red_lines(candidate, view.low, view.high).all(axis=-1)
+            weak = np.all(gain >= -1e-12, axis=-1) & (gain.max(axis=-1) > 1e-9)
+            score = gain.min(axis=-1) + 1e-6 * gain.sum(axis=-1)
+            better = live & inside & weak & (score > best_gain)
+            best = np.where(better[:, None], candidate, best)
+            best_gain = np.where(better, score, best_gain)
+        live = live & (best_gain > 0)
+        current = best
+    return current
 
 
 class Mediated(Protocol):
-    """Single negotiating text revised by a (possibly biased) mediator."""
+    """Single negotiating text revised by a (possibly biased) mediator.
+
+    Args:
+        improve: Run Raiffa's improvement phase when the table agrees: Pareto
+            moves from the agreed text until none is left.
+        improve_grid: Steps per issue span for the improvement phase's moves
+            on continuous issues.
+        improve_steps: The most improvement moves.
+        lean_steps: Points the mediator weighs between the neutral text and
+            its favourite's ideal (``mediator_lean``).
+    """
 
     name = "mediated"
     summary = "single negotiating text: a mediator revises one draft until all accept"
@@ -188,31 +314,54 @@ class Mediated(Protocol):
     uses_randomness = True
     listing_order = 0
 
+    def __init__(
+        self, improve: bool = False, improve_grid: int = 20, improve_steps: int = 50, lean_steps: int = 20
+    ) -> None:
+        self.improve = improve
+        self.improve_grid = improve_grid
+        self.improve_steps = improve_steps
+        self.lean_steps = lean_steps
+
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: the opening draft and every party at its ideal."""
+        belief = np.zeros(params.prefs.ideal.shape)
+        if np.any(params.mediation.misperception > 0):
+            errors = streams.normal(params.prefs.ideal.shape[1:], purpose=MISPERCEPTION)
+            belief = params.mediation.misperception[:, None, None] * errors
         low, high = params.red_lines_at(0)
-        draft = within_common_red_lines(opening_text(params), low, high)
-        force = params.capability[..., None] * params.prefs.salience * params.prefs.consent
-        weights = pull_weights(params.mediation.bias, params.capability, params.prefs.salience * params.prefs.consent)
-        return State.initial(params, snap_to_grid(draft, params.step), MediatorMemory(draft, force, weights))
+        draft = within_common_red_lines(opening_text(params), low + belief, high + belief)
+        text = snap_to_grid(draft, params.step, params.levels)
+        return State.initial(params, streams, text, MediatorMemory(draft, belief))
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One shuttle round: answers, ratification, demands, and the revised draft."""
         active = self.active(params, state)
         t = state.t + 1
         memory: MediatorMemory = state.memory
-        view = table_view(params, state.learned, t)
-        draft = within_common_red_lines(memory.draft, view.low, view.high)
-        text = snap_to_grid(draft, params.step)
+        view = state.view(params, t)
+        low, high = perceived_red_lines(view, memory.belief)
+        draft = within_common_red_lines(memory.draft, low, high)
+        text = snap_to_grid(draft, params.step, params.levels)
+        if np.any(params.mediation.lean > 0):
+            judged = judged_utilities(params, text)
+            believed = (within_red_lines(text, low, high) & (judged >= view.walkaway)) | state.walked
+            text = lean_toward(params, text, view, low, high, active & believed.all(axis=-1), self.lean_steps)
+        if self.improve:
+            agreed, _ = answers(params, text, view)
+            text = improve_text(
+                params, text, view, active & (agreed | state.walked).all(axis=-1), self.improve_grid, self.improve_steps
+            )
         aspiration = aspiration_at(view.walkaway, params.patience, t)
         consent = consent_round(params, state, text, view, active, streams)
         demands = demands_toward_ideal(text, consent.utility, aspiration, params.prefs.ideal, view.low, view.high)
+        voice = params.prefs.voice * ~state.walked[..., None]
+        force = params.capability[..., None] * params.prefs.salience * voice
+        weights = pull_weights(params.mediation.bias, params.capability, params.prefs.salience * voice)
         objecting = ~consent.accepts
-        force, weights = memory.force, memory.weights
         for c in np.flatnonzero(t >= params.coalitions.from_round):
             demands, objecting = joint_position(params.coalitions.members[c], force, demands, objecting)
         ratified, failed = consent.agreed, consent.failed
-        new_draft = revise_text(draft, demands, objecting | failed, weights)
+        new_draft = revise_text(draft, demands, (objecting | failed) & ~state.walked, weights)
         for c in np.flatnonzero(params.coalitions.counter_text & (params.coalitions.from_round == t)):
             new_draft = counter_text(params.coalitions.members[c], force, params.prefs.ideal, weights, new_draft)
         noisy = active & ~ratified & (params.mediation.noise > 0)

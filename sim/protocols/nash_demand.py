@@ -51,7 +51,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.core.acceptance import table_view
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
 from sim.core.utility import max_over_parties, min_over_parties, safe_divide, snap_to_grid, utilities, weighted_mean
@@ -84,7 +83,7 @@ def demand_candidates(params: KernelParams, segment_points: int) -> np.ndarray:
     for a, b in itertools.combinations(range(anchors.shape[1]), 2):
         start, end = anchors[:, a, None], anchors[:, b, None]
         points.append(start + steps[None, :, None] * (end - start))
-    return snap_to_grid(np.concatenate(points, axis=1), params.step)
+    return snap_to_grid(np.concatenate(points, axis=1), params.step, params.levels)
 
 
 @dataclass(frozen=True)
@@ -93,13 +92,25 @@ class DemandMemory(Memory):
 
     Attributes:
         candidates: Texts considered, ``(B, M, I)``.
+        utility: Each party's utility of each candidate, ``(B, M, P)`` (recomputed
+            only when an event changes preferences).
         best: Each party's best attainable utility ``A_a``, ``(B, P)``.
         level: Each party's demanded share of its possible gain, ``(B, P)``.
     """
 
     candidates: np.ndarray
+    utility: np.ndarray
     best: np.ndarray
     level: np.ndarray
+
+
+def candidate_utilities(params: KernelParams, candidates: np.ndarray) -> np.ndarray:
+    """Every party's utility of every candidate text, ``(B, M, P)``."""
+    curvature = params.curvature_or_none
+    prefs = params.prefs
+    return utilities(
+        candidates, prefs.ideal[:, None], prefs.weight[:, None], None if curvature is None else curvature[:, None]
+    )
 
 
 class NashDemand(Protocol):
@@ -130,33 +141,40 @@ class NashDemand(Protocol):
         prefs = params.prefs
         own = utilities(best_text, prefs.ideal[:, None], prefs.weight[:, None], prefs.curvature[:, None])  # (B, P, P)
         best = np.diagonal(own, axis1=-2, axis2=-1).copy()
-        memory = DemandMemory(candidates, best, np.ones((params.batch, params.n_parties)))
-        return State.initial(params, candidates[:, params.n_parties], memory)  # the compromise
+        u = candidate_utilities(params, candidates)
+        memory = DemandMemory(candidates, u, best, np.ones((params.batch, params.n_parties)))
+        return State.initial(params, streams, candidates[:, params.n_parties], memory)  # the compromise
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One round: demands, the text that comes closest to all of them, answers, concessions."""
         active = self.active(params, state)
         t = state.t + 1
         memory: DemandMemory = state.memory
-        view = table_view(params, state.learned, t)
+        view = state.view(params, t)
         gain = np.maximum(memory.best - view.walkaway, 0.0)
         demand = view.walkaway + memory.level * gain  # (B, P)
         cand = memory.candidates
-        curvature = params.curvature_or_none
-        u = utilities(
-            cand,
-            params.prefs.ideal[:, None],
-            params.prefs.weight[:, None],
-            None if curvature is None else curvature[:, None],
+        events = params.events
+        moved = any(
+            events.fields[k].startswith("prefs.") and events.rounds[events.event[k]] <= t
+            for k in range(len(events.event))
         )
+        u = candidate_utilities(params, cand) if moved else memory.utility
         slack = safe_divide(u - demand[:, None, :], gain[:, None, :], u - demand[:, None, :])  # (B, M, P)
         rows = np.arange(params.batch)
-        text = cand[rows, np.argmax(slack.min(axis=-1), axis=-1)]
+        # the smallest and second smallest slack over parties (loops: numpy is slow reducing a short last axis)
+        lowest, second = slack[..., 0].copy(), np.full(slack.shape[:-1], np.inf)
+        for a in range(1, params.n_parties):
+            value = slack[..., a]
+            second = np.minimum(second, np.maximum(lowest, value))
+            lowest = np.minimum(lowest, value)
+        text = cand[rows, np.argmax(lowest, axis=-1)]
         demands = np.empty_like(state.demands)
         for a in range(params.n_parties):
-            others = np.delete(slack, a, axis=-1).min(axis=-1) if params.n_parties > 1 else slack[..., a]
-            score = np.where(slack[..., a] >= 0, others, -np.inf)
-            pick = np.where(np.isfinite(score).any(axis=-1), np.argmax(score, axis=-1), np.argmax(slack[..., a], -1))
+            own = slack[..., a]
+            others = np.where(own <= lowest, second, lowest)  # the other parties' smallest slack
+            score = np.where(own >= 0, others, -np.inf)
+            pick = np.where(np.isfinite(score).any(axis=-1), np.argmax(score, axis=-1), np.argmax(own, -1))
             demands[:, a] = cand[rows, pick]
 
         def meets_demand(utility: np.ndarray) -> np.ndarray:

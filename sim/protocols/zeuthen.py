@@ -42,13 +42,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sim.benchmarks import BargainingProblem, frontier
-from sim.core.acceptance import table_view
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
 from sim.core.utility import safe_divide, snap_to_grid, utilities
 from sim.protocols.base import Memory, Protocol, State, consent_round
 
 __all__ = ["FRONTIER_POINTS", "GRID_LIMIT", "Zeuthen", "ZeuthenMemory", "candidate_offers", "zeuthen_risk"]
+
+_OFFERS: dict[bytes, np.ndarray] = {}
+"""Candidate offers by bargaining problem (its arrays' bytes), the most recent 64."""
 
 GRID_LIMIT = 200_000
 FRONTIER_POINTS = 401
@@ -60,12 +62,20 @@ def zeuthen_risk(own: np.ndarray, other: np.ndarray, disagreement: np.ndarray) -
 
 
 def _grid_texts(params: KernelParams, problem: BargainingProblem, limit: int = GRID_LIMIT) -> np.ndarray | None:
-    """All grid texts inside the red-line box, or None if not all-grid or more than ``limit``."""
-    if not np.all(params.step > 0):
+    """Every text of an all-grid (or all-discrete) issue space inside the red-line box; None if not, or past ``limit``.
+
+    A discrete issue contributes its options, a stepped issue its grid points
+    (packages of options: ``limit`` is the most packages enumerated).
+    """
+    if not all(len(options) or step > 0 for options, step in zip(params.levels, params.step, strict=True)):
         return None
     low, high = problem.box
     axes = []
     for i, step in enumerate(params.step):
+        options = params.levels[i]
+        if len(options):
+            axes.append(options[(options >= low[i] - 1e-9) & (options <= high[i] + 1e-9)])
+            continue
         k_lo = int(np.ceil(low[i] / step - 1e-9))
         k_hi = int(np.floor(high[i] / step + 1e-9))
         axes.append(np.arange(k_lo, k_hi + 1) * step)
@@ -99,7 +109,7 @@ def candidate_offers(
         _, texts = frontier(problem, a, b, frontier_points)
     if len(texts) == 0:
         return np.zeros((0, params.n_issues))
-    texts = snap_to_grid(texts, params.step)
+    texts = snap_to_grid(texts, params.step, params.levels)
     u = pair.utilities(texts)
     ok = np.all(u >= pair.walkaway - 1e-12, axis=1)
     texts, u = texts[ok], u[ok]
@@ -159,7 +169,7 @@ class Zeuthen(Protocol):
 
     def start(self, params: KernelParams, streams: RunStreams) -> State:
         """Round 0: the candidate offers per row; each main party states its best."""
-        rows = [candidate_offers(params, r, self.grid_limit, self.frontier_points) for r in range(params.batch)]
+        rows = self._candidates(params)
         m = max(1, max(len(c) for c in rows))
         cand = np.full((params.batch, m, params.n_issues), np.nan)
         count = np.zeros(params.batch, dtype=np.int64)
@@ -174,13 +184,32 @@ class Zeuthen(Protocol):
             params.prefs.curvature[:, None],
         )
         index = np.stack([np.maximum(count - 1, 0), np.zeros_like(count)], axis=1)  # a's best, b's best
-        state = State.initial(params, params.prefs.ideal[:, a].copy(), ZeuthenMemory(cand, u, count, index))
+        state = State.initial(params, streams, params.prefs.ideal[:, a].copy(), ZeuthenMemory(cand, u, count, index))
         demands = state.demands.copy()
         has = count > 0
         rows_ = np.arange(params.batch)
         demands[has, a] = cand[rows_, index[:, 0]][has]
         demands[has, b] = cand[rows_, index[:, 1]][has]
         return replace(state, demands=demands)
+
+    def _candidates(self, params: KernelParams) -> list[np.ndarray]:
+        """Every row's candidate offers, computed once per distinct bargaining problem (rows of a batch often
+        share it: the same scenario under other seeds) and kept across calls (the last 64 problems)."""
+        low, high = params.red_lines_at(0)
+        walk = params.walkaway_at(0)
+        prefs = params.prefs
+        arrays = (prefs.ideal, prefs.weight, prefs.curvature, low, high, walk)
+        shared = (params.step, np.array(params.main), *params.levels, np.array([self.grid_limit, self.frontier_points]))
+        tail = b"".join(np.ascontiguousarray(a).tobytes() for a in shared)
+        rows = []
+        for r in range(params.batch):
+            key = b"".join(np.ascontiguousarray(a[r]).tobytes() for a in arrays) + tail
+            if key not in _OFFERS:
+                _OFFERS[key] = candidate_offers(params.take(slice(r, r + 1)), 0, self.grid_limit, self.frontier_points)
+                if len(_OFFERS) > 64:
+                    _OFFERS.pop(next(iter(_OFFERS)))
+            rows.append(_OFFERS[key])
+        return rows
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One round: risks compared, the less willing party concedes minimally."""
@@ -192,7 +221,7 @@ class Zeuthen(Protocol):
         cu = memory.cand_utility  # (B, M, P)
         count = memory.count
         ka, kb = memory.offer_index[:, 0].copy(), memory.offer_index[:, 1].copy()
-        view = table_view(params, state.learned, t)
+        view = state.view(params, t)
         d = view.walkaway[:, [a, b]]  # the disagreement point: walk-aways in force
         empty = count == 0
         ua = cu[rows, :, a]  # (B, M)
@@ -252,6 +281,4 @@ class Zeuthen(Protocol):
             demands=demands,
             memory=replace(memory, offer_index=np.stack([new_ka, new_kb], axis=1)),
         )
-        if no_set.any():
-            state = replace(state, done=state.done | no_set, round=np.where(no_set, t, state.round))
-        return state
+        return state.end(no_set, "no_bargaining_set")

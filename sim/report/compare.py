@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from sim.benchmarks.solutions import solve
 from sim.core.scenario import Issue, Scenario
-from sim.engine.outcome import PARETO_TOLERANCE, Outcome
+from sim.engine.outcome import Outcome
 from sim.engine.runner import run
 from sim.protocols import protocol_names
 from sim.report.plots import DPI, TEXT_COLOUR, party_colour
@@ -97,7 +97,7 @@ class ProtocolComparison:
             else:
                 deal = "; ".join(issue.format(out.deal[issue.id]).split(" (")[0] for issue in s.issues)
             gap = "-" if out.pareto_gap is None else f"{out.pareto_gap:.3f}"
-            if out.pareto_gap is not None and out.pareto_gap <= PARETO_TOLERANCE:
+            if out.pareto_efficient:
                 gap += " (efficient)"
             row = [name, deal, "-" if out.round is None else str(out.round)]
             row += [f"{out.utilities[p]:.3f}" for p in s.party_ids]

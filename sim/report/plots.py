@@ -30,6 +30,7 @@ __all__ = [
     "TEXT_COLOUR",
     "finish_panels",
     "label_issue_axis",
+    "mark_events",
     "no_deal_line",
     "outcome_figures",
     "party_colour",
@@ -116,8 +117,9 @@ def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) ->
                 ax.fill_between(rounds, issue.min, low, color=colour, alpha=0.10, hatch="//", lw=0)
             if party.red_lines[issue.id][1] < issue.max:
                 ax.fill_between(rounds, high, issue.max, color=colour, alpha=0.10, hatch="//", lw=0)
+        on_front = h.front is not None and s.battlefield is not None and s.battlefield.issue == issue.id
         line = no_deal_line(issue, rounds)
-        if line is not None:
+        if line is not None and not on_front:  # a battlefield's front replaces the path (drawn below)
             ax.plot(rounds, line, color="#555555", lw=1.4, ls="--", label="no-deal line")
         ax.plot(rounds, h.text[:, k], color=TEXT_COLOUR, lw=2.4, marker="o", ms=2.5, label="text")
         if outcome.deal is not None:
@@ -131,6 +133,9 @@ def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) ->
                 zorder=5,
                 label="deal",
             )
+        if on_front:
+            ax.plot(rounds, h.front, color="#6b4f2a", lw=1.4, ls="--", label="front line (no-deal line)")
+        mark_events(ax, outcome, k == 0)
         ax.set_title(issue.label, fontsize=9)
         ax.set_xlabel("round", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -160,6 +165,25 @@ def no_deal_line(issue: Issue, rounds: np.ndarray) -> np.ndarray | None:
         return None
     r, v = zip(*issue.no_deal_path, strict=True)
     return np.interp(rounds, r, v)
+
+
+def mark_events(ax, outcome: Outcome, labelled: bool) -> None:
+    """Dotted vertical lines at the rounds of the events that happened (labelled on one panel)."""
+    for event in outcome.events() if outcome.scenario.events else []:
+        if not event["happened"]:
+            continue
+        ax.axvline(event["round"], color="#7f7f7f", lw=0.9, ls=(0, (1, 2)), zorder=0)
+        if labelled:
+            ax.annotate(
+                str(event["label"]),
+                (event["round"], 1.0),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                va="top",
+                ha="right",
+                fontsize=6,
+                color="#555555",
+            )
 
 
 def utilities_figure(outcome: Outcome, *, baseline: Outcome | None = None) -> Figure:

@@ -10,7 +10,15 @@ from sim.core.scenario import Scenario
 from sim.core.utility import RED_LINE_TOLERANCE
 from sim.engine.outcome import PARETO_TOLERANCE, Outcome
 
-__all__ = ["format_table", "outcome_report", "ratification_reasons", "solutions_report"]
+__all__ = [
+    "ENDING_WORDS",
+    "ending_sentence",
+    "events_fired",
+    "format_table",
+    "outcome_report",
+    "ratification_reasons",
+    "solutions_report",
+]
 
 BENCHMARK_NAMES = {
     "nash": "Nash",
@@ -93,12 +101,8 @@ def outcome_report(outcome: Outcome) -> str:
     """A readable summary: the deal per issue with units and benchmarks, then each party."""
     s = outcome.scenario
     lines = [f"{s.title} - protocol {outcome.protocol}, seed {outcome.seed}, at most {outcome.rounds_max} rounds"]
-    if outcome.forecast:
-        lines.append(f"Forecast after round {outcome.round}.")
-    elif outcome.agreement:
-        lines.append(f"Deal in round {outcome.round}.")
-    else:
-        lines.append(f"No deal after {outcome.end_round} rounds: every party falls back on its walk-away value.")
+    lines.append(ending_sentence(outcome))
+    lines += [f"Round {r}: {label}." for r, label in events_fired(outcome)]
     for event in outcome.ratification_failures():
         party = s.party(event["party"])
         who = (
@@ -153,11 +157,42 @@ def outcome_report(outcome: Outcome) -> str:
     elif bench.get("nash") is None:
         lines.append("No Nash solution: no text gives every party more than its walk-away value.")
     if outcome.pareto_gap is not None:
-        verdict = (
-            "the deal is Pareto-efficient" if outcome.pareto_gap <= PARETO_TOLERANCE else "every party could still gain"
-        )
+        if outcome.pareto_efficient:
+            verdict = "the deal is Pareto-efficient"
+        elif outcome.pareto_gap > PARETO_TOLERANCE:
+            verdict = "every party could still gain"
+        else:
+            verdict = f"some parties could still gain {outcome.pareto_gain:.3f} in total with nobody losing"
         lines.append(f"Pareto gap: {outcome.pareto_gap:.3f} ({verdict})")
     return "\n".join(lines)
+
+
+ENDING_WORDS = {
+    "round_limit": "the round limit came with no text everyone accepts",
+    "ratification": "a failed ratification ended the talks",
+    "walkout": "{who} walked out: the text had been worse for it than fighting on for {n} rounds in a row",
+    "breakdown": "the talks broke down (the risk of breakdown each round)",
+    "no_bargaining_set": "no text gives both main parties their walk-away value",
+}
+
+
+def ending_sentence(outcome: Outcome) -> str:
+    """How the talks ended, in words (with the date when the scenario has a calendar)."""
+    when = f" ({outcome.date_of(outcome.end_round)})" if outcome.scenario.start_date else ""
+    if outcome.forecast:
+        return f"Forecast after round {outcome.round}{when}."
+    if outcome.agreement:
+        return f"Deal in round {outcome.round}{when}."
+    reason = ENDING_WORDS.get(outcome.ended_by, outcome.ended_by)
+    if outcome.ended_by == "walkout":
+        party = outcome.scenario.party(outcome.walked_out)
+        reason = reason.format(who=party.name, n=party.walkout_after)
+    return f"No deal after {outcome.end_round} rounds{when}: {reason}; every party falls back on its walk-away value."
+
+
+def events_fired(outcome: Outcome) -> list[tuple[int, str]]:
+    """The events that happened in the run by its end: ``[(round, label), ...]``."""
+    return [(e["round"], e["label"]) for e in outcome.events() if e["happened"]]
 
 
 def solutions_report(scenario: Scenario, solutions: Solutions) -> str:

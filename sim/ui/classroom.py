@@ -49,7 +49,8 @@ from sim.core.scenario import Party, Scenario
 from sim.engine.model import NegotiationModel
 from sim.engine.outcome import History, Outcome
 from sim.engine.scenarios import load_scenario
-from sim.protocols import protocol_names
+from sim.protocols import ENDINGS, protocol_names
+from sim.report.tables import ENDING_WORDS
 
 __all__ = [
     "baseline_run",
@@ -287,6 +288,7 @@ def controls(scenario: Scenario) -> dict[str, Control]:
                 0.01,
             ),
         ]
+    out += _world_controls(scenario)
     return {c.name: c for c in out}
 
 
@@ -344,6 +346,88 @@ def control_notes(scenario: Scenario) -> dict[str, str]:
                 "move its points. A drift would not apply to it."
             )
     return notes
+
+
+def _world_controls(scenario: Scenario) -> list[Control]:
+    """Sliders of what can make talks fail: breakdown risk, the battlefield, the mediator's lean, walk-outs."""
+    out = [
+        _slider(
+            "breakdown_risk",
+            "scenario.breakdown_risk",
+            "breakdown risk per round",
+            "world",
+            scenario.breakdown_risk,
+            0.0,
+            0.2,
+            0.005,
+        ),
+    ]
+    front = scenario.battlefield
+    if front is not None:
+        span = scenario.issue(front.issue).span
+        out += [
+            _slider(
+                "front_drift",
+                "battlefield.drift",
+                f"front: drift per round ({front.issue})",
+                "world",
+                front.drift,
+                -0.05 * span,
+                0.05 * span,
+                _nice_step(span / 1000),
+            ),
+            _slider(
+                "front_volatility",
+                "battlefield.volatility",
+                f"front: volatility ({front.issue})",
+                "world",
+                front.volatility,
+                0.0,
+                0.1 * span,
+                _nice_step(span / 1000),
+            ),
+        ]
+    for party in scenario.parties:
+        pid, name = party.id, party.name
+        out.append(
+            _slider(
+                f"lean__{pid}",
+                f"scenario.mediator_lean.{pid}",
+                f"mediator leans toward {name}",
+                "mediator",
+                scenario.mediator_lean.get(pid, 0.0),
+                0.0,
+                0.95,
+                0.05,
+            )
+        )
+        out.append(
+            Control(
+                f"{pid}__walkout_after",
+                f"parties.{pid}.walkout_after",
+                f"{name}: walks out after (rounds; 0 = never)",
+                pid,
+                "SliderInt",
+                party.walkout_after,
+                0,
+                max(20, party.walkout_after),
+                1,
+            )
+        )
+        if front is not None:
+            out.append(
+                _slider(
+                    f"{pid}__front_sensitivity",
+                    f"parties.{pid}.front_sensitivity",
+                    f"{name}: walk-away per front move",
+                    pid,
+                    party.front_sensitivity,
+                    -1.0,
+                    1.0,
+                    0.05,
+                )
+            )
+    return out
 
 
 def _nice_step(raw: float) -> float:
@@ -590,6 +674,7 @@ class Snapshot:
         accepts: Whether each party accepts the text now.
         benchmarks: Benchmark solutions ``{name: {issue: value} | None}``.
         history: Round-by-round record so far.
+        ended_by: How the run ended ("" while it runs; see ``sim.protocols.ENDINGS``).
     """
 
     scenario: Scenario
@@ -607,6 +692,7 @@ class Snapshot:
     accepts: dict[str, bool]
     benchmarks: dict[str, dict[str, float] | None]
     history: History
+    ended_by: str = ""
 
     @classmethod
     def of(cls, model: NegotiationModel, solutions: Solutions | None = None) -> Snapshot:
@@ -633,6 +719,7 @@ class Snapshot:
             accepts={p: bool(a) for p, a in zip(ids, state.accepts[0], strict=True)},
             benchmarks=(solutions or solutions_for(s)).as_dict(),
             history=History.from_states(s, model.history),
+            ended_by=ENDINGS[int(state.ended_by[0])],
         )
 
 
@@ -658,7 +745,13 @@ def headline(run: Snapshot) -> str:
         kind = "Deal" if all(run.accepts.values()) else "Forecast"
         return f"{kind} in round {run.round}: {_text_in_words(s, run.deal)}."
     if run.done:
-        return f"No deal after {run.t} rounds: every party falls back on its walk-away value."
+        why = ENDING_WORDS.get(run.ended_by, "")
+        if run.ended_by == "walkout":
+            rounds, parties = np.nonzero(run.history.walked)
+            party = s.parties[parties[np.argmin(rounds)]]
+            why = why.format(who=party.name, n=party.walkout_after)
+        because = f": {why}" if why else ""
+        return f"No deal after {run.t} rounds{because}; every party falls back on its walk-away value."
     if run.t == 0:
         return f"Round 0 of at most {run.rounds_max}: the opening text is on the table."
     return f"Round {run.t} of at most {run.rounds_max}: no deal yet."
@@ -678,6 +771,8 @@ def summary(run: Snapshot, baseline: Outcome | None = None, changes: Mapping | N
     """
     s = run.scenario
     lines = [headline(run)]
+    fired = [e for e, f in zip(s.events, run.history.fired, strict=True) if f and e.round <= run.t]
+    lines += [f"Round {e.round}: {e.label}." for e in fired]
     if not run.done:
         lines.append(f"On the table: {_text_in_words(s, run.text)}.")
         if run.t > 0:

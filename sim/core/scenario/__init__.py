@@ -9,22 +9,28 @@ validated scenario and the loader).
 
 from sim.core.scenario.fields import IDENTIFIER, NAME
 from sim.core.scenario.model import (
+    Battlefield,
     Coalition,
+    Event,
     Issue,
     Party,
     Ratification,
     Scenario,
+    date_of_round,
     load_scenario,
+    round_of_date,
     scenario_from_dict,
 )
 from sim.core.scenario.paths import canonical_sha256, get_path, set_path
-from sim.core.scenario.rules import RULES, Rule, RuleContext
+from sim.core.scenario.rules import RULES, Rule, RuleContext, look_ahead_problems
 
 __all__ = [
     "IDENTIFIER",
     "NAME",
     "RULES",
+    "Battlefield",
     "Coalition",
+    "Event",
     "Issue",
     "Party",
     "Ratification",
@@ -32,8 +38,11 @@ __all__ = [
     "RuleContext",
     "Scenario",
     "canonical_sha256",
+    "date_of_round",
     "get_path",
     "load_scenario",
+    "look_ahead_problems",
+    "round_of_date",
     "scenario_from_dict",
     "set_path",
 ]

@@ -11,6 +11,8 @@ on one line naming the file, the field path and what is allowed.
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,15 +26,19 @@ from sim.core.scenario.messages import pydantic_problems
 from sim.core.scenario.paths import canonical_sha256, set_path
 from sim.core.scenario.ranges import resolve_ranges
 from sim.core.scenario.rules import RULES, Rule, check_rules
-from sim.core.scenario.spec import RatificationSpec, ScenarioSpec
+from sim.core.scenario.spec import EventSpec, HeaderSpec, RatificationSpec, ScenarioSpec
 
 __all__ = [
+    "Battlefield",
     "Coalition",
+    "Event",
     "Issue",
     "Party",
     "Ratification",
     "Scenario",
+    "date_of_round",
     "load_scenario",
+    "round_of_date",
     "scenario_from_dict",
 ]
 
@@ -51,6 +57,8 @@ class Issue:
         levels: Labels of named points on the scale, ``{value: label}``.
         no_deal_path: ``(round, value)`` points of the value the issue takes
             without a deal (e.g. the line of contact); texts cannot go below it.
+        discrete: Whether texts, offers and deals take only the labelled
+            levels (a package of options).
     """
 
     id: str
@@ -61,6 +69,7 @@ class Issue:
     step: float | None = None
     levels: Mapping[float, str] = field(default_factory=dict)
     no_deal_path: tuple[tuple[float, float], ...] = ()
+    discrete: bool = False
 
     @property
     def span(self) -> float:
@@ -150,6 +159,12 @@ class Party:
         red_cost: Utility lost (audience cost) if the deal crosses the
             original red line, per issue.
         ratification: The party's domestic win-set, or None.
+        walkout_after: Rounds in a row of a text worse than fighting on after
+            which the party walks out (0: never).
+        front_sensitivity: Change of its walk-away value per full span of
+            front-line movement (battlefield).
+        voice_on: The issues it pulls on in the mediated text (default: the
+            issues it signs for).
     """
 
     id: str
@@ -168,11 +183,63 @@ class Party:
     red_soften: Mapping[str, float] = field(default_factory=dict)
     red_cost: Mapping[str, float] = field(default_factory=dict)
     ratification: Ratification | None = None
+    walkout_after: int = 0
+    front_sensitivity: float = 0.0
+    voice_on: tuple[str, ...] = ()
 
     def weights(self) -> dict[str, float]:
         """Salience normalised to sum 1 (the weights of the utility function)."""
         total = sum(self.salience.values())
         return {k: v / total for k, v in self.salience.items()}
+
+
+@dataclass(frozen=True)
+class Battlefield:
+    """The front line, a stochastic process tied to one issue (issue units).
+
+    Each round ``F(t) = clip(F(t-1) + drift + volatility * eps_t + jump_size * J_t)``
+    with ``eps_t`` standard normal and ``J_t`` a Bernoulli(``jump_rate``)
+    breakthrough; ``F`` is the no-deal line of ``issue`` (no text goes below
+    it) and moves every party's walk-away by ``front_sensitivity * (F(t) - F(0)) / span``.
+
+    Attributes:
+        issue: The issue whose no-deal line the front is.
+        start: F(0).
+        drift: Expected change per round.
+        volatility: Standard deviation of the change per round.
+        jump_rate: Probability of a breakthrough per round.
+        jump_size: Its size (signed).
+    """
+
+    issue: str
+    start: float
+    drift: float = 0.0
+    volatility: float = 0.0
+    jump_rate: float = 0.0
+    jump_size: float = 0.0
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated shock: numbers set or shifted from its round on.
+
+    Attributes:
+        label: What happened.
+        round: The first round it applies to.
+        set: Values set from that round on, by scenario path.
+        shift: Amounts added from that round on, by scenario path.
+        probability: The share of runs in which it happens.
+        source: Where it is reported.
+        date: Its date as written (with a calendar), or None.
+    """
+
+    label: str
+    round: int
+    set: Mapping[str, float] = field(default_factory=dict)
+    shift: Mapping[str, float] = field(default_factory=dict)
+    probability: float = 1.0
+    source: str = ""
+    date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,8 +269,19 @@ class Scenario:
     data: Mapping[str, Any] = field(repr=False)
     ranges: Mapping[str, tuple[float, float]] = field(repr=False)
     sha256: str = field(repr=False)
+    breakdown_risk: float = 0.0
+    start_date: str | None = None
+    round_days: float | None = None
+    mediator_lean: Mapping[str, float] = field(default_factory=dict)
+    mediator_misperception: float = 0.0
+    battlefield: Battlefield | None = None
+    events: tuple[Event, ...] = ()
     rules: tuple[Rule, ...] = field(default=RULES, repr=False, compare=False)
     """The rules the scenario was validated with (variants are checked by the same)."""
+    as_of: str | None = None
+    """The date the scenario's knowledge stops (``"YYYY-MM-DD"``), or None."""
+    source_dates: tuple[str | None, ...] = ()
+    """The date of each source (``"YYYY-MM-DD"``), None where undated; same order as ``sources``."""
 
     @property
     def issue_ids(self) -> list[str]:
@@ -362,6 +440,7 @@ def _build(
             step=s.step,
             levels={float(k): v for k, v in sorted((s.levels or {}).items(), key=lambda kv: float(kv[0]))},
             no_deal_path=tuple((float(r), float(v)) for r, v in (s.no_deal_path or [])),
+            discrete=s.discrete,
         )
         for iid, s in spec.issues.items()
     )
@@ -393,6 +472,9 @@ def _build(
                 red_soften={i.id: (p.red_lines[i.id].soften if i.id in p.red_lines else 0.0) for i in issues},
                 red_cost={i.id: (p.red_lines[i.id].cost if i.id in p.red_lines else 0.0) for i in issues},
                 ratification=_ratification(p.ratification, issues),
+                walkout_after=p.walkout_after,
+                front_sensitivity=p.front_sensitivity,
+                voice_on=tuple(p.voice_on or p.must_agree_on or [i.id for i in issues]),
             )
         )
     header = spec.scenario
@@ -410,7 +492,7 @@ def _build(
         rounds=header.rounds,
         protocol=header.protocol,
         seed=header.seed,
-        sources=tuple(header.sources),
+        sources=tuple(entry if isinstance(entry, str) else entry["name"] for entry in header.sources),
         mediator=mediator,
         mediator_bias={pid: header.mediator_bias.get(pid, 1.0) for pid in ids},
         noise=header.noise,
@@ -422,11 +504,53 @@ def _build(
             Coalition(cid, tuple(c.members), c.counter_text, c.from_round) for cid, c in spec.coalitions.items()
         ),
         ratification_failure=header.ratification_failure,
+        breakdown_risk=header.breakdown_risk,
+        start_date=header.start_date,
+        round_days=header.round_days,
+        mediator_lean=dict(header.mediator_lean),
+        mediator_misperception=header.mediator_misperception,
+        battlefield=_battlefield(spec, issues),
+        events=tuple(_event(e, header) for e in spec.events),
         source=source,
         data=data,
         ranges=ranges,
         sha256=canonical_sha256(data),
         rules=rules,
+        as_of=header.as_of,
+        source_dates=tuple(None if isinstance(entry, str) else entry.get("date") for entry in header.sources),
+    )
+
+
+def _battlefield(spec: ScenarioSpec, issues: tuple[Issue, ...]) -> Battlefield | None:
+    b = spec.battlefield
+    if b is None:
+        return None
+    issue = next(i for i in issues if i.id == b.issue)
+    start = b.start if b.start is not None else issue.min
+    return Battlefield(b.issue, start, b.drift, b.volatility, b.jump_rate, b.jump_size)
+
+
+def round_of_date(date: str, start_date: str, round_days: float) -> int:
+    """The first round on or after ``date``: round r is ``start_date + r * round_days`` days."""
+    days = (dt.date.fromisoformat(date) - dt.date.fromisoformat(start_date)).days
+    return max(1, math.ceil(days / round_days - 1e-9))
+
+
+def date_of_round(round_: int, start_date: str, round_days: float) -> str:
+    """The calendar date of round ``round_`` (round 0 is ``start_date``), ISO format."""
+    return (dt.date.fromisoformat(start_date) + dt.timedelta(days=round_ * round_days)).isoformat()
+
+
+def _event(spec: EventSpec, header: HeaderSpec) -> Event:
+    dated = spec.round is None
+    return Event(
+        label=spec.label,
+        round=round_of_date(spec.date, header.start_date, header.round_days) if dated else spec.round,
+        set=dict(spec.set),
+        shift=dict(spec.shift),
+        probability=spec.probability,
+        source=spec.source,
+        date=spec.date,
     )
 
 

@@ -10,6 +10,7 @@ protocol list.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,19 +18,26 @@ from functools import cached_property
 from typing import Any
 
 from sim.core.errors import Problem
-from sim.core.scenario.fields import IDENTIFIER, NAME
+from sim.core.scenario.fields import IDENTIFIER, NAME, parse_date
 from sim.core.scenario.messages import OPENING_RULES
+from sim.core.scenario.paths import kernel_target
 from sim.core.schema import strategy_names
 
 __all__ = [
     "RULES",
     "Rule",
     "RuleContext",
+    "battlefield_rules",
+    "calendar_rules",
     "check_rules",
     "coalition_rules",
+    "discrete_rules",
+    "event_rules",
     "guarantor_rules",
     "header_rules",
     "issue_rules",
+    "look_ahead_problems",
+    "mediator_rules",
     "opening_rules",
     "path_rules",
     "preference_rules",
@@ -37,6 +45,7 @@ __all__ = [
     "red_line_rules",
     "strategy_rules",
     "table_rules",
+    "voice_rules",
 ]
 
 
@@ -336,6 +345,132 @@ def opening_rules(ctx: RuleContext) -> list[Problem]:
     return ctx.take()
 
 
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def calendar_rules(ctx: RuleContext) -> list[Problem]:
+    """``start_date`` is a date (YYYY-MM-DD) and comes with ``round_days``, and the other way round."""
+    start, days = ctx.header.get("start_date"), ctx.header.get("round_days")
+    if start is not None and _date(start) is None:
+        ctx.bad("scenario.start_date", f"must be a date written YYYY-MM-DD; got {start!r}")
+    if (start is None) != (days is None):
+        missing = "round_days" if days is None else "start_date"
+        ctx.bad(f"scenario.{missing}", "missing; a calendar needs both start_date and round_days")
+    return ctx.take()
+
+
+def discrete_rules(ctx: RuleContext) -> list[Problem]:
+    """A discrete issue has two or more labelled levels and no grid step."""
+    for iid, issue in ctx.issues.items():
+        if not isinstance(issue, dict) or issue.get("discrete") is not True:
+            continue
+        levels = issue.get("levels")
+        if not isinstance(levels, dict) or len(levels) < 2:
+            ctx.bad(f"issues.{iid}.discrete", "needs levels: at least two labelled options")
+        if issue.get("step") is not None:
+            ctx.bad(f"issues.{iid}.step", "give step or discrete levels, not both")
+    return ctx.take()
+
+
+def voice_rules(ctx: RuleContext) -> list[Problem]:
+    """``voice_on`` names at least one known issue."""
+    for pid, party in ctx.parties.items():
+        voice = party.get("voice_on")
+        if not isinstance(voice, list):
+            continue
+        if not voice:
+            ctx.bad(f"parties.{pid}.voice_on", "must name at least one issue (omit it for the issues it signs for)")
+        for iid in voice:
+            if iid not in ctx.issues:
+                ctx.bad(f"parties.{pid}.voice_on", f"unknown issue {iid!r}; issues: {', '.join(ctx.issues)}")
+    return ctx.take()
+
+
+def mediator_rules(ctx: RuleContext) -> list[Problem]:
+    """The mediator leans toward known parties, and toward one party at most."""
+    lean = _table(ctx.header.get("mediator_lean"))
+    parties = _table(ctx.data.get("parties"))
+    for pid in lean:
+        if pid not in parties:
+            ctx.bad(f"scenario.mediator_lean.{pid}", f"unknown party; parties: {', '.join(parties)}")
+    leaning = [pid for pid, b in lean.items() if is_number(b) and b > 0]
+    if len(leaning) > 1:
+        ctx.bad("scenario.mediator_lean", f"a mediator leans toward one party at most; got {', '.join(leaning)}")
+    return ctx.take()
+
+
+def battlefield_rules(ctx: RuleContext) -> list[Problem]:
+    """The front is tied to a known issue without a no_deal_path, and starts inside it."""
+    front = ctx.data.get("battlefield")
+    if not isinstance(front, dict):
+        return []
+    iid = front.get("issue")
+    if isinstance(iid, str) and ctx.known_issue("battlefield.issue", iid):
+        if isinstance(ctx.issues[iid], dict) and ctx.issues[iid].get("no_deal_path") is not None:
+            ctx.bad("battlefield.issue", f"{iid} has a no_deal_path; the front replaces it (remove one)")
+        if is_number(front.get("start")):
+            ctx.in_bounds("battlefield.start", iid, front["start"])
+    return ctx.take()
+
+
+def _event_round(ctx: RuleContext, where: str, event: dict) -> Any:
+    """The round an event falls in (from its round or its date); records problems with either."""
+    if ("round" in event) == ("date" in event):
+        ctx.bad(where, "give round or date (one of them)")
+    date = event.get("date")
+    if date is None:
+        return event.get("round")
+    start, days, day = _date(ctx.header.get("start_date")), ctx.header.get("round_days"), _date(date)
+    if day is None:
+        ctx.bad(f"{where}.date", f"must be a date written YYYY-MM-DD; got {date!r}")
+    elif start is None or not is_number(days) or days <= 0:
+        ctx.bad(f"{where}.date", "needs a calendar: scenario.start_date and scenario.round_days")
+    elif day < start:
+        ctx.bad(f"{where}.date", f"must be on or after scenario.start_date ({start}); got {date}")
+    else:
+        return max(1, math.ceil((day - start).days / days - 1e-9))
+    return None
+
+
+def _event_changes(ctx: RuleContext, where: str, event: dict) -> None:
+    """An event sets or shifts numbers with a kernel slot, each set value allowed there."""
+    if not _table(event.get("set")) and not _table(event.get("shift")):
+        ctx.bad(where, "sets or shifts nothing; give set = {path = value} and/or shift = {path = amount}")
+    front = _table(ctx.data.get("battlefield")).get("issue")
+    for mode in ("set", "shift"):
+        for path, value in _table(event.get(mode)).items():
+            at = f"{where}.{mode}.{path}"
+            target = kernel_target(path, list(ctx.parties), list(ctx.issues), front)
+            if isinstance(target, str):
+                detail = target if target.startswith("unknown") else "no number an event can change"
+                ctx.bad(at, f"{detail}; an event changes numbers a sweep can vary")
+            elif target.category is not None:
+                ctx.bad(at, "an event changes numbers, not names")
+            elif mode == "set" and is_number(value):
+                if target.unit == "position":
+                    ctx.in_bounds(at, list(ctx.issues)[target.issue], value)
+                elif target.unit == "number" and not target.domain.contains(value):
+                    ctx.bad(at, target.domain.message(value))
+
+
+def event_rules(ctx: RuleContext) -> list[Problem]:
+    """Each event falls in a round in [1, rounds] (by round or calendar date) and sets or shifts kernel numbers."""
+    events = ctx.data.get("events")
+    rounds = ctx.header.get("rounds")
+    for k, event in enumerate(events if isinstance(events, list) else []):
+        if not isinstance(event, dict):
+            continue
+        when = _event_round(ctx, f"events[{k}]", event)
+        if is_number(when) and is_number(rounds) and when > rounds:
+            ctx.bad(f"events[{k}]", f"falls in round {when:g}, past the round limit ({rounds})")
+        _event_changes(ctx, f"events[{k}]", event)
+    return ctx.take()
+
+
 RULES: tuple[Rule, ...] = (
     table_rules,
     issue_rules,
@@ -348,6 +483,12 @@ RULES: tuple[Rule, ...] = (
     coalition_rules,
     header_rules,
     opening_rules,
+    calendar_rules,
+    discrete_rules,
+    voice_rules,
+    mediator_rules,
+    battlefield_rules,
+    event_rules,
 )
 """The rules of the scenario file format, in the order their problems are listed."""
 
@@ -356,3 +497,48 @@ def check_rules(data: Mapping[str, Any], source: str, rules: tuple[Rule, ...] = 
     """Every problem the rules find in one file's tables."""
     ctx = RuleContext(data, source)
     return [problem for rule in rules for problem in rule(ctx)]
+
+
+def look_ahead_problems(data: Mapping[str, Any], source: str) -> list[Problem]:
+    """Sources the scenario could not have known on its ``as_of`` date, and sources without a date.
+
+    Not a rule of the file format: ``negsim validate`` reports these as
+    warnings (errors with ``--strict``). Without ``as_of`` there is nothing
+    to check against and nothing is reported.
+
+    Args:
+        data: The file's tables.
+        source: The file name used in messages.
+
+    Returns:
+        One problem per source dated after ``as_of`` and per undated source.
+    """
+    header = _table(data.get("scenario"))
+    as_of = parse_date(header.get("as_of"))
+    sources = header.get("sources")
+    if as_of is None or not isinstance(sources, list):
+        return []
+    problems = []
+    for k, entry in enumerate(sources):
+        path = f"scenario.sources.{k}"
+        date = parse_date(entry.get("date")) if isinstance(entry, dict) else None
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        if date is None:
+            problems.append(
+                Problem(
+                    source,
+                    path,
+                    f'undated ({name!r}); write {{ name = ..., date = "YYYY-MM-DD" }} so it can be checked '
+                    f"against as_of {as_of.isoformat()}",
+                )
+            )
+        elif date > as_of:
+            problems.append(
+                Problem(
+                    source,
+                    path,
+                    f"dated {date.isoformat()}, after as_of {as_of.isoformat()} ({name!r}): the scenario would use "
+                    "what was not known on its date (look-ahead)",
+                )
+            )
+    return problems

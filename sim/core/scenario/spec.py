@@ -7,19 +7,26 @@ max, ...) are in :mod:`sim.core.scenario.rules`.
 from __future__ import annotations
 
 from sim.core.scenario.fields import (
+    DateText,
     Discount,
     NonNegative,
     Positive,
     Real,
+    Risk,
     Rounds,
     Seed,
+    SourceEntry,
     Strict,
+    StrictBool,
     Text,
     UnitInterval,
+    Walkout,
 )
 
 __all__ = [
+    "BattlefieldSpec",
     "BoundsSpec",
+    "EventSpec",
     "CoalitionSpec",
     "HeaderSpec",
     "IssueSpec",
@@ -75,7 +82,7 @@ class CoalitionSpec(Strict):
 
 
 class IssueSpec(Strict):
-    """One issue: a bounded dimension, optionally on a grid, optionally labelled."""
+    """One issue: a bounded dimension, optionally on a grid, optionally labelled, optionally discrete."""
 
     label: Text = ""
     unit: Text = ""
@@ -83,6 +90,7 @@ class IssueSpec(Strict):
     max: Real
     step: Positive | None = None
     levels: dict[str, Text] | None = None
+    discrete: StrictBool = False
     no_deal_path: RoundPath | None = None
 
 
@@ -102,6 +110,9 @@ class PartySpec(Strict):
     must_agree_on: list[Text] | None = None
     walkaway_path: RoundPath | None = None
     ratification: RatificationSpec | None = None
+    walkout_after: Walkout = 0
+    front_sensitivity: Real = 0.0
+    voice_on: list[Text] | None = None
 
 
 class HeaderSpec(Strict):
@@ -112,13 +123,42 @@ class HeaderSpec(Strict):
     rounds: Rounds
     protocol: Text = "mediated"
     seed: Seed = 0
-    sources: list[Text] = []
+    as_of: DateText | None = None
+    sources: list[SourceEntry] = []
     mediator: Text | None = None
     mediator_bias: dict[str, NonNegative] = {}
     noise: NonNegative = 0.0
     opening: Text | dict[str, Real] = "compromise"
     main_parties: list[Text] | None = None
     ratification_failure: Text = "continue"
+    breakdown_risk: Risk = 0.0
+    start_date: Text | None = None
+    round_days: Positive | None = None
+    mediator_lean: dict[str, Risk] = {}
+    mediator_misperception: NonNegative = 0.0
+
+
+class BattlefieldSpec(Strict):
+    """The front line: a random walk with drift, volatility and jumps on one issue (issue units per round)."""
+
+    issue: Text
+    start: Real | None = None
+    drift: Real = 0.0
+    volatility: NonNegative = 0.0
+    jump_rate: UnitInterval = 0.0
+    jump_size: Real = 0.0
+
+
+class EventSpec(Strict):
+    """A dated shock: numbers set or shifted from its round on, in a share of runs."""
+
+    label: Text
+    round: Rounds | None = None
+    date: Text | None = None
+    set: dict[str, Real] = {}
+    shift: dict[str, Real] = {}
+    probability: UnitInterval = 1.0
+    source: Text = ""
 
 
 class ScenarioSpec(Strict):
@@ -128,3 +168,5 @@ class ScenarioSpec(Strict):
     issues: dict[str, IssueSpec]
     parties: dict[str, PartySpec]
     coalitions: dict[str, CoalitionSpec] = {}
+    battlefield: BattlefieldSpec | None = None
+    events: list[EventSpec] = []
