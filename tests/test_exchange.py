@@ -258,3 +258,18 @@ def test_protocol_matches_the_model_on_random_proposals():
     assert [out.deal[f"i{k}"] for k in range(3)] == pytest.approx(list(again.forecast), abs=1e-9)
     assert out.round == again.rounds + 1  # the last round finds no exchange
     assert result.converged
+
+
+def test_reading_every_scale_backwards_mirrors_the_forecast():
+    # every vote, gain and move of the exchange model depends on distances only, so reversing the scales
+    # (x -> 1 - x) must mirror the forecast; ties within float noise (an actor at the expected outcome, two
+    # equal gains) are broken the same way on both sides (TIE), which a plain np.sign / np.argmax did not
+    rng = np.random.default_rng(10)
+    for _ in range(200):
+        n, m = int(rng.integers(2, 6)), int(rng.integers(2, 4))
+        x = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], size=(n, m))  # simple values: ties are common
+        s = rng.choice([0.1, 0.5, 1.0], size=(n, m))
+        c = rng.choice([0.5, 1.0], size=n)
+        first = exchange_model(x, s, c).forecast
+        second = exchange_model(1.0 - x, s, c).forecast
+        np.testing.assert_allclose(second, 1.0 - first, atol=1e-9)

@@ -303,3 +303,19 @@ def test_improvement_phase_leaves_no_pareto_move_and_hurts_nobody():
         assert improved.utilities[pid] >= plain.utilities[pid] - 1e-9
     assert sum(improved.utilities.values()) > sum(plain.utilities.values())
     assert improved.deal == {"zone": 0.0, "fund": 100.0}
+
+
+def test_a_party_whose_lines_exclude_each_other_is_not_clipped_to_one_end():
+    # a learnt win-set bound x <= 0.5 across the party's own red line x >= 1 (ideal 1): no demand satisfies
+    # both; numpy's clip returns the upper line, 0.5, while the mirror image of this case (ideal 0, x >= 0.5,
+    # x <= 0) gets 0, its ideal: the demand depended on which way the scale runs. Now neither is clipped.
+    for ideal, low, high in ((1.0, 1.0, 0.5), (0.0, 0.5, 0.0)):
+        demand = demands_toward_ideal(
+            np.array([[0.3]]),
+            np.array([[0.5]]),
+            np.array([[1.0]]),
+            np.array([[[ideal]]]),
+            np.array([[[low]]]),
+            np.array([[[high]]]),
+        )
+        assert demand[0, 0, 0] == pytest.approx(ideal)  # all the way to its ideal, as if unconstrained

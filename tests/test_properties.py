@@ -10,14 +10,18 @@ numbers on an issue's scale are a convention, so reading every scale backwards
 opening texts mirrored) must give the mirrored deal, in the same round, with the
 same answers and utilities.
 
-Drafting noise is off (a noise draw is not mirrored). No-deal lines are dropped:
-a no-deal line is a floor ("no text goes below it"), and the file format has no
-mirrored ceiling. Grids have an even number of steps: on an odd one, a text at
-the scale's very midpoint has two nearest grid points, mirror images of each
-other, and no rounding can be symmetric there (every other tie rounds toward the
-nearer end of the scale: ``sim.core.utility.round_to_grid``). The deal may still
-differ by one grid step; and on an issue no party weighs (salience 0 for all) any value is as good as any
-other, so only the utilities are compared there.
+Drafting noise and the mediator's misperception are off (their draws are not
+mirrored). No-deal lines and the battlefield's front are dropped: they are
+floors ("no text goes below it"), and the file format has no mirrored ceiling.
+Events that set or shift an ideal are mirrored. Grids have an even number of
+steps: on an odd one, a text at the scale's very midpoint has two nearest grid
+points, mirror images of each other, and no rounding can be symmetric there
+(every other tie rounds toward the middle of the scale, as discrete options do:
+``sim.core.utility.round_to_grid``). The deal may still differ by one grid step;
+and on an issue no party weighs (salience 0 for all) any value is as good as
+any other, so only the utilities are compared there. The generated numbers are
+rounded to a millionth of their scale (:func:`tidy`): two numbers within float
+noise of a tolerance compare one way on a scale and the other way on its mirror.
 """
 
 from __future__ import annotations
@@ -55,8 +59,11 @@ MIRROR_EXAMPLES = int(os.environ.get("NEGSIM_MIRROR_EXAMPLES", "40"))
 
 NOT_SCALE_INVARIANT = {
     "bdm": "the pinned reference variant of BDM (Scholz, Calbert & Smith 2011) is not invariant to the "
-    "direction of an issue's scale; issue #14 adds a literature variant that is",
+    "direction of an issue's scale; the literature variant (bdm:literature, issue #14) is",
 }
+
+VARIANTS = {"bdm:literature": ("bdm", {"variant": "literature"})}
+"""Non-default protocol settings checked too: ``case -> (protocol, constructor arguments)``."""
 
 
 def _mirror_value(table: dict, value: float) -> float:
@@ -74,17 +81,54 @@ def _mirror_bounds(bounds: dict, table: dict) -> dict:
 
 
 def on_grids(data: dict) -> dict:
-    """Every continuous issue on a grid of 10 steps (issues with a grid keep theirs)."""
+    """Every continuous issue on a grid of 10 steps (issues with a grid or discrete options keep theirs)."""
     data = copy.deepcopy(data)
     for table in data["issues"].values():
-        table.setdefault("step", (table["max"] - table["min"]) / 10)
+        if not table.get("discrete"):
+            table.setdefault("step", (table["max"] - table["min"]) / 10)
     return data
 
 
-def without_no_deal_lines(data: dict) -> dict:
-    """The scenario with drafting noise off and no no-deal lines (which have no mirror image)."""
+def tidy(data: dict) -> dict:
+    """Positions, bounds and walk-aways rounded to a millionth of their scale, saliences to a millionth.
+
+    Two numbers then are equal or at least a millionth apart, never within float
+    noise of a tolerance (a ratification bound 1e-9 of the scale above the text
+    is inside the 1e-9 tolerance one way round and outside it the other way round).
+    """
+    data = copy.deepcopy(data)
+    issues = data["issues"]
+
+    def on(iid: str, value: float) -> float:
+        low, span = issues[iid]["min"], issues[iid]["max"] - issues[iid]["min"]
+        return low + round((value - low) / span, 6) * span
+
+    def bounds(table: dict) -> dict:
+        return {iid: {k: (on(iid, v) if k in ("min", "max") else v) for k, v in b.items()} for iid, b in table.items()}
+
+    opening = data["scenario"].get("opening")
+    if isinstance(opening, dict):
+        data["scenario"]["opening"] = {iid: on(iid, v) for iid, v in opening.items()}
+    for party in data["parties"].values():
+        party["ideal"] = {iid: on(iid, v) for iid, v in party["ideal"].items()}
+        party["salience"] = {iid: round(v, 6) for iid, v in party["salience"].items()}
+        party["walkaway"] = round(party["walkaway"], 6)
+        if "walkaway_path" in party:
+            party["walkaway_path"] = [[r, round(v, 6)] for r, v in party["walkaway_path"]]
+        if "red_lines" in party:
+            party["red_lines"] = bounds(party["red_lines"])
+        if "bounds" in party.get("ratification", {}):
+            party["ratification"]["bounds"] = bounds(party["ratification"]["bounds"])
+    return data
+
+
+def mirrorable(data: dict) -> dict:
+    """The scenario without what has no mirror image: draws of drafting noise and misperception (they are
+    not mirrored), no-deal lines and the battlefield's front (floors: the file format has no ceiling)."""
     data = copy.deepcopy(data)
     data["scenario"]["noise"] = 0.0
+    data["scenario"].pop("mediator_misperception", None)
+    data.pop("battlefield", None)
     for table in data["issues"].values():
         table.pop("no_deal_path", None)
     return data
@@ -107,6 +151,13 @@ def mirrored(data: dict) -> dict:
         rat = party.get("ratification")
         if rat and "bounds" in rat:
             rat["bounds"] = {iid: _mirror_bounds(b, issues[iid]) for iid, b in rat["bounds"].items()}
+    for event in data.get("events", []):  # an event that sets or shifts a position: its mirror image
+        for path in event.get("set", {}):
+            if path.split(".")[2:3] == ["ideal"]:
+                event["set"][path] = _mirror_value(issues[path.split(".")[3]], event["set"][path])
+        for path in event.get("shift", {}):
+            if path.split(".")[2:3] == ["ideal"]:
+                event["shift"][path] = -event["shift"][path]
     return data
 
 
@@ -137,14 +188,20 @@ def _case(name: str):
     return pytest.param(name, marks=marks)
 
 
-@pytest.mark.parametrize("name", [_case(name) for name in PROTOCOLS])
+def make_protocol(case: str):
+    """The protocol of a case: a registered name (with ``FAST`` arguments) or one of ``VARIANTS``."""
+    name, args = VARIANTS.get(case, (case, FAST.get(case, {})))
+    return PROTOCOLS[name](**args)
+
+
+@pytest.mark.parametrize("name", [_case(name) for name in [*PROTOCOLS, *VARIANTS]])
 @settings(max_examples=MIRROR_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=scenario_tables(max_parties=4, max_issues=3, with_openings=True, even_grids=True))
 @example(data=BDM_ASYMMETRY)
 def test_mirroring_every_scale_mirrors_the_deal(name, data):
-    data = without_no_deal_lines(on_grids(data) if name in ON_GRIDS else data)
+    data = tidy(mirrorable(on_grids(data) if name in ON_GRIDS else data))
     scenario, image = scenario_from_dict(data), scenario_from_dict(mirrored(data))
-    protocol = PROTOCOLS[name](**FAST.get(name, {}))
+    protocol = make_protocol(name)
     seeds = np.array([scenario.seed, scenario.seed + 1], dtype=np.int64)
     state = run_kernel(protocol, compile_params(scenario, len(seeds)), seeds)
     other = run_kernel(protocol, compile_params(image, len(seeds)), seeds)

@@ -166,6 +166,16 @@ class ExchangeResult:
     converged: bool
 
 
+TIE = 1e-12
+"""Differences of positions (normalised) and of gains within this are float noise: a tie, whichever way
+the scale runs (1 - x carries other rounding than x)."""
+
+
+def _sign(value):
+    """``np.sign`` with differences within ``TIE`` counted as 0 (an actor at the outcome is on neither side)."""
+    return np.where(np.abs(value) <= TIE, 0.0, np.sign(value))
+
+
 def _inputs(
     positions: np.ndarray, saliences: np.ndarray, capabilities: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -230,7 +240,7 @@ def possible_exchanges(
     force = np.where(takes_part, c[:, None] * s, 0.0)
     total = force.sum(axis=0)  # W_i
     outcome = expected_outcomes(x, s, c)
-    side = np.where(takes_part, np.sign(np.nan_to_num(x) - outcome), 0.0)
+    side = np.where(takes_part, _sign(np.nan_to_num(x) - outcome), 0.0)
     xz = np.nan_to_num(x)
 
     # axes: i, j, p, q
@@ -245,7 +255,7 @@ def possible_exchanges(
     cross = sip * sjq - siq * sjp
     possible &= cross > 1e-12 * np.maximum(sip * sjq, siq * sjp)
     if direction is not None:
-        toward = np.sign(xz[:, None, :] - xz[None, :, :])  # (i, j, p): j's move on p is toward i: sign(x_ip - x_jp)
+        toward = _sign(xz[:, None, :] - xz[None, :, :])  # (i, j, p): j's move on p is toward i: sign(x_ip - x_jp)
         j_may = (direction[None, :, :] == 0) | (direction[None, :, :] == toward)  # (i, j, p)
         i_may = (direction[:, None, :] == 0) | (direction[:, None, :] == -toward)  # (i, j, q): sign(x_jq - x_iq)
         possible &= j_may[:, :, :, None] & i_may[:, :, None, :]
@@ -300,7 +310,8 @@ def best_exchange(
             gain,
             0.0,
         )
-    flat = int(np.argmax(gain))
+    best = float(gain.max())
+    flat = int(np.argmax(gain >= best - TIE * max(1.0, abs(best))))  # a tie to float noise: the first in order
     i, j, p, q = np.unravel_index(flat, gain.shape)
     if not gain[i, j, p, q] > min_gain:
         return None
@@ -344,8 +355,8 @@ def exchange_round(
     trades: list[Trade] = []
     while (found := best_exchange(x, s, c, used, min_gain, direction)) is not None:
         i, j, p, q, shift_p, shift_q, gain = found
-        direction[j, p] = np.sign(x[i, p] - x[j, p])
-        direction[i, q] = np.sign(x[j, q] - x[i, q])
+        direction[j, p] = _sign(x[i, p] - x[j, p])
+        direction[i, q] = _sign(x[j, q] - x[i, q])
         before_p, before_q = x[j, p], x[i, q]
         x[j, p] = _move_toward(x[j, p], x[i, p], shift_p * total[p] / (c[j] * s[j, p]))
         x[i, q] = _move_toward(x[i, q], x[j, q], shift_q * total[q] / (c[i] * s[i, q]))
