@@ -56,14 +56,14 @@ def test_red_lines_and_grid():
     np.testing.assert_allclose(snap_to_grid(np.array([0.123, 0.5]), np.array([0.1, 0.0])), [0.1, 0.5])
 
 
-def test_grid_ties_round_toward_the_nearer_end_so_a_mirrored_scale_rounds_alike():
+def test_grid_ties_round_toward_the_middle_so_a_mirrored_scale_rounds_alike():
     from sim.core.utility import round_to_grid, snap_toward
 
-    # n = 3 steps: 0.5 lies in the lower half (down), 2.5 in the upper half (up); numpy's half-to-even
-    # would give 0 and 2, which are not mirror images (3 - 0 = 3)
-    np.testing.assert_array_equal(round_to_grid(np.array([0.5, 2.5, 0.49, 2.51, 1.2]), 3), [0, 3, 0, 3, 1])
+    # n = 3 steps: 0.5 lies in the lower half (up, toward the middle), 2.5 in the upper half (down); numpy's
+    # half-to-even gives 0 and 2, which are not mirror images (3 - 0 = 3); discrete options break ties alike
+    np.testing.assert_array_equal(round_to_grid(np.array([0.5, 2.5, 0.49, 2.51, 1.2]), 3), [1, 2, 0, 3, 1])
     # float noise around a tie still counts as the tie
-    assert round_to_grid(np.array([2.5 - 1e-12]), 3)[0] == 3
+    assert round_to_grid(np.array([2.5 - 1e-12]), 3)[0] == 2
     k = np.linspace(0, 7, 141)  # every 0.05 step, ties included, on a scale of n = 7 steps
     away_from_middle = k != 3.5  # the midpoint itself has two nearest points, mirror images of each other
     np.testing.assert_array_equal(round_to_grid(7 - k, 7)[away_from_middle], 7 - round_to_grid(k, 7)[away_from_middle])

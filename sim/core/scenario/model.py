@@ -308,7 +308,7 @@ class Scenario:
             z: Values in [0, 1] per issue (numpy array, last axis = issues).
             on_grid: Round issues with a ``step`` to their grid exactly (for
                 tabled texts and deals, which the kernel keeps on the grid;
-                ties toward the nearer end, as the kernel rounds).
+                ties toward the middle of the scale, as the kernel rounds).
         """
         import numpy as np
 
