@@ -21,8 +21,8 @@ from sim.core.errors import UserError
 from sim.core.params import KernelParams
 from sim.core.scenario import Scenario
 from sim.core.slots import apply_values
-from sim.core.streams import RunStreams, spawn_seeds
-from sim.engine.model import resolve_protocol
+from sim.core.streams import spawn_seeds
+from sim.engine.kernel import resolve_protocol, run_kernel
 from sim.engine.outcome import final_utilities
 from sim.protocols import Protocol, State
 
@@ -31,20 +31,6 @@ __all__ = [
     "run_kernel",
     "run_many",
 ]
-
-
-def run_kernel(protocol: Protocol, params: KernelParams, seeds: np.ndarray) -> State:
-    """Drive a protocol on a batch until every row has finished.
-
-    Finished rows are left as they are by the kernel (masked); the loop ends
-    when every row has a deal or reached its round limit.
-    """
-    streams = RunStreams.from_seeds(seeds)
-    state = protocol.start(params, streams)
-    limit = int(params.rounds.max()) if params.batch else 0
-    while not state.done.all() and state.t < limit:
-        state = protocol.step(params, state, streams)
-    return state
 
 
 def _nash_distances(params: KernelParams, scenario: Scenario, deal: np.ndarray) -> np.ndarray:

@@ -12,24 +12,14 @@ import mesa
 import numpy as np
 
 from sim.core.compile import compile_params
-from sim.core.errors import UserError
 from sim.core.params import KernelParams
 from sim.core.scenario import Scenario
 from sim.core.streams import RunStreams
 from sim.engine.agents import PartyAgent
-from sim.protocols import Protocol, State, get_protocol, protocol_names
+from sim.engine.kernel import resolve_protocol
+from sim.protocols import Protocol, State
 
 __all__ = ["NegotiationModel", "resolve_protocol"]
-
-
-def resolve_protocol(scenario: Scenario, protocol: str | Protocol | None) -> Protocol:
-    """The protocol to run: given by name or instance, else the scenario's default."""
-    if isinstance(protocol, Protocol):
-        return protocol
-    name = protocol or scenario.protocol
-    if name not in protocol_names():
-        raise UserError.at("--protocol", "", f"unknown protocol {name!r}; choose one of {', '.join(protocol_names())}")
-    return get_protocol(name)
 
 
 class NegotiationModel(mesa.Model):
