@@ -85,6 +85,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_json(path: Path, data: dict) -> Path:
+    import json
+
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.engine.scenarios import load_scenario
+    from sim.experiments.forecast import forecast
+    from sim.experiments.forecast_text import forecast_report
+
+    scenario = load_scenario(args.scenario)
+    protocol = args.protocol or scenario.protocol
+    seed = scenario.seed if args.seed is None else args.seed
+    result = forecast(scenario, runs=args.runs, protocol=protocol, seed=seed, by=args.by or ())
+    out = _out_dir(Path(args.out or Path("results") / scenario.name / f"forecast-{protocol}-seed{seed}"))
+    data = result.to_dict()
+    written = [_write_json(out / "forecast.json", data)]
+    if not args.no_figures:
+        from sim.experiments.forecast_figures import forecast_figures
+
+        written += forecast_figures(result, out)
+    wrote = f"Wrote {out}/: {', '.join(p.name for p in written)}"
+    if args.json:
+        print(json.dumps(data, indent=2))
+        print(wrote, file=sys.stderr)
+    else:
+        print(forecast_report(result))
+        print(f"\n{wrote}")
+    return 0
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
     from sim.benchmarks.solutions import solve
     from sim.engine.scenarios import load_scenario
@@ -309,6 +344,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("forecast", help="N draws of the scenario's ranges and random streams: P(deal), bands, figures")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--runs", type=_integer("COUNT", "runs"), default=2000, help="draws (default 2000)")
+    p.add_argument(
+        "--by",
+        nargs="+",
+        action="extend",
+        metavar="DATE",
+        help="also P(deal) by these dates, YYYY-MM-DD (needs start_date and round_days in the scenario)",
+    )
+    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--seed", type=SEED, help="seed of the draws (default: the scenario's)")
+    p.add_argument("--json", action="store_true", help="print the forecast as JSON")
+    p.add_argument(
+        "--out", type=Path, help="output directory (default: results/<scenario>/forecast-<protocol>-seed<N>/)"
+    )
+    p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.set_defaults(func=cmd_forecast)
 
     p = sub.add_parser("solve", help="print the benchmark solutions (Nash, Kalai-Smorodinsky, ...)")
     p.add_argument("scenario", help="scenario TOML file")

@@ -32,6 +32,7 @@ __all__ = [
     "label_issue_axis",
     "outcome_figures",
     "party_colour",
+    "save",
     "trajectories_figure",
     "utilities_figure",
     "utilities_of",

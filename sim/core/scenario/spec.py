@@ -119,6 +119,8 @@ class HeaderSpec(Strict):
     opening: Text | dict[str, Real] = "compromise"
     main_parties: list[Text] | None = None
     ratification_failure: Text = "continue"
+    start_date: Text | None = None
+    round_days: Positive | None = None
 
 
 class ScenarioSpec(Strict):
