@@ -71,6 +71,8 @@ SEED = _integer("SEED", "seed")
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.engine.runner import run
     from sim.engine.scenarios import load_scenario
+    from sim.experiments.explain import explain_run
+    from sim.experiments.explain_text import explanation_sentences
     from sim.report.files import write_outcome
     from sim.report.tables import outcome_report
 
@@ -79,9 +81,66 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     out = _out_dir(Path(args.out or Path("results") / scenario.name / f"{protocol}-seed{seed}"))
     outcome = run(scenario, protocol=protocol, seed=seed, rounds=args.rounds)
-    written = write_outcome(outcome, out, figures=not args.no_figures)
+    extra: dict = {}
+    context = None
+    driven = None
+    if not args.no_forecast:
+        from sim.experiments.drivers import drivers
+        from sim.experiments.forecast import forecast
+        from sim.experiments.forecast_text import context_line
+
+        drawn = scenario if args.rounds is None else scenario.with_values({"scenario.rounds": args.rounds})
+        result = forecast(drawn, protocol=protocol, seed=seed)
+        extra["distribution"] = result.to_dict()
+        context = context_line(result)
+        driven = drivers(drawn, protocol, seed)
+    explanation = explain_run(outcome, drivers=driven)
+    extra["explain"] = explanation.to_dict()
+    written = write_outcome(outcome, out, figures=not args.no_figures, extra=extra)
     print(outcome_report(outcome))
+    if context:
+        print(f"\n{context}")
+    print("\nWhy:")
+    for line in explanation_sentences(explanation):
+        print(f"  {line}")
     print(f"\nWrote {out}/: {', '.join(p.name for p in written)}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.benchmarks.solutions import Solutions
+    from sim.engine.runner import run
+    from sim.engine.scenarios import load_scenario
+    from sim.experiments.drivers import drivers
+    from sim.experiments.explain import explain_run
+    from sim.experiments.explain_text import explanation_sentences
+
+    scenario = load_scenario(args.scenario)
+    protocol = args.protocol or scenario.protocol
+    seed = scenario.seed if args.seed is None else args.seed
+    out = _out_dir(Path(args.out or Path("results") / scenario.name / f"explain-{protocol}-seed{seed}"))
+    outcome = run(scenario, protocol=protocol, seed=seed, solutions=Solutions(None, None, {}, {}))
+    driven = drivers(scenario, protocol, seed, runs=args.runs)
+    explanation = explain_run(outcome, drivers=driven)
+    data = explanation.to_dict()
+    data["sentences"] = explanation_sentences(explanation)
+    written = [_write_json(out / "explain.json", data)]
+    if not args.no_figures:
+        from sim.experiments.drivers import tornado_figure
+        from sim.report.plots import save
+
+        written.append(save(tornado_figure(scenario, driven), out / "tornado.png"))
+    wrote = f"Wrote {out}/: {', '.join(p.name for p in written)}"
+    if args.json:
+        print(json.dumps(data, indent=2))
+        print(wrote, file=sys.stderr)
+        return 0
+    from sim.experiments.explain_text import explain_report
+
+    print(explain_report(explanation))
+    print(f"\n{wrote}")
     return 0
 
 
@@ -343,7 +402,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=_integer("ROUNDS", "rounds"), help="round limit (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument(
+        "--no-forecast",
+        action="store_true",
+        help="skip the draws: no distribution block, no context line, no drivers in the explanation",
+    )
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("explain", help="why this outcome: binding constraints, concessions, drivers, ratification")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--seed", type=SEED, help="seed (default: the scenario's)")
+    p.add_argument(
+        "--runs", type=_integer("COUNT", "runs"), default=200, help="draws per swing end for the drivers (default 200)"
+    )
+    p.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    p.add_argument(
+        "--out", type=Path, help="output directory (default: results/<scenario>/explain-<protocol>-seed<N>/)"
+    )
+    p.add_argument("--no-figures", action="store_true", help="skip the tornado figure")
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("forecast", help="N draws of the scenario's ranges and random streams: P(deal), bands, figures")
     p.add_argument("scenario", help="scenario TOML file")
