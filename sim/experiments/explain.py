@@ -44,6 +44,7 @@ __all__ = [
     "SCALE_TOLERANCE",
     "UTILITY_TOLERANCE",
     "Constraint",
+    "Explanation",
     "explain_run",
     "judged_utilities",
 ]

@@ -45,6 +45,7 @@ __all__ = [
     "FAN",
     "Forecast",
     "forecast",
+    "is_discrete",
     "option_shares",
     "percentiles",
     "range_draws",
