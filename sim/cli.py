@@ -179,6 +179,20 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.engine.scenarios import load_scenario
+    from sim.experiments.records import load_record
+    from sim.experiments.score import score, score_report
+
+    scenario = load_scenario(args.scenario)
+    record = load_record(args.record, scenario)
+    result = score(scenario, record, runs=args.runs, protocol=args.protocol, seed=args.seed)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else score_report(result))
+    return 0
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
     from sim.benchmarks.solutions import solve
     from sim.engine.scenarios import load_scenario
@@ -441,6 +455,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.set_defaults(func=cmd_forecast)
+
+    p = sub.add_parser("score", help="score the scenario's forecast against a record of what happened")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("record", help="record TOML file (e.g. scenarios/records/<scenario>.toml)")
+    p.add_argument("--runs", type=_integer("COUNT", "runs"), default=2000, help="draws (default 2000)")
+    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--seed", type=SEED, help="seed of the draws (default: the scenario's)")
+    p.add_argument("--json", action="store_true", help="print the score as JSON")
+    p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("solve", help="print the benchmark solutions (Nash, Kalai-Smorodinsky, ...)")
     p.add_argument("scenario", help="scenario TOML file")

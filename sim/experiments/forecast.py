@@ -307,6 +307,8 @@ def forecast(
     seed: int | None = None,
     by: Sequence[str | dt.date] = (),
     source: str = "--by",
+    calendar: Calendar | None = None,
+    positions: bool = False,
 ) -> Forecast:
     """Run N draws of a scenario's ranges and random streams on the batched engine.
 
@@ -317,6 +319,8 @@ def forecast(
         seed: The forecast's seed (default: the scenario's).
         by: Dates (``YYYY-MM-DD``) to give P(deal by) for; they need a calendar.
         source: What to name in an error about a date (a flag or a file).
+        calendar: A calendar to read dates with (default: the scenario's own).
+        positions: Whether to keep each party's stated position round by round (for scores).
 
     Returns:
         The forecast.
@@ -326,10 +330,10 @@ def forecast(
     """
     seed = scenario.seed if seed is None else int(seed)
     name = resolve_protocol(scenario, protocol).name
-    calendar = calendar_of(scenario)
+    calendar = calendar or calendar_of(scenario)
     dates: tuple[dt.date, ...] = ()
     if by:
-        calendar = require_calendar(scenario, source)
+        calendar = calendar or require_calendar(scenario, source)
         dates = tuple(sorted({parse_date(d, source) for d in by}))
         early = [d for d in dates if d <= calendar.start]
         if early:
@@ -339,7 +343,9 @@ def forecast(
     horizon = max([scenario.rounds, *(int(v.max()) for p, v in draws.items() if p == "scenario.rounds")])
     needed = max([calendar.last_round_by(d) for d in dates], default=0) if calendar else 0
     rounds = needed if needed > horizon else None
-    rows = run_rows(scenario, draws, seeds, name, rounds=rounds, history=True, source=scenario.source)
+    rows = run_rows(
+        scenario, draws, seeds, name, rounds=rounds, history=True, positions=positions, source=scenario.source
+    )
     return Forecast(scenario, name, seed, draws, seeds, rows, calendar, dates)
 
 
