@@ -193,6 +193,37 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from sim.engine.scenarios import load_scenario
+    from sim.experiments.briefing import briefing, write_briefing
+
+    problems = []
+    scenarios = []
+    for path in args.scenarios:
+        try:
+            scenarios.append(load_scenario(path))
+        except UserError as exc:
+            problems += exc.problems
+    if problems:
+        raise UserError(problems)
+    key = hashlib.sha256("".join(s.sha256 for s in scenarios).encode()).hexdigest()[:8]
+    default = Path("results") / (scenarios[0].name if len(scenarios) == 1 else f"report-{key}") / "report"
+    out = _out_dir(Path(args.out or default))
+    result = briefing(
+        scenarios,
+        args.protocol,
+        args.seed,
+        runs=args.runs,
+        driver_runs=args.driver_runs,
+        command=["negsim", *args.argv],
+    )
+    written = write_briefing(result, out)
+    print(f"Wrote {written[0]} (self-contained) and {written[1]} with {len(written) - 2} figures in {out / 'figures'}")
+    return 0
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
     from sim.benchmarks.solutions import solve
     from sim.engine.scenarios import load_scenario
@@ -465,6 +496,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the score as JSON")
     p.set_defaults(func=cmd_score)
 
+    p = sub.add_parser("report", help="a briefing: report.html (self-contained) and report.md of one or more scenarios")
+    p.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    p.add_argument("--protocol", type=_protocol_name, help="one protocol for all (default: each scenario's own)")
+    p.add_argument("--seed", type=SEED, help="one seed for all (default: each scenario's)")
+    p.add_argument("--runs", type=_integer("COUNT", "runs"), default=2000, help="draws per scenario (default 2000)")
+    p.add_argument(
+        "--driver-runs",
+        type=_integer("COUNT", "driver-runs"),
+        default=200,
+        help="draws per swing end for the drivers (default 200)",
+    )
+    p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/report/)")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("solve", help="print the benchmark solutions (Nash, Kalai-Smorodinsky, ...)")
     p.add_argument("scenario", help="scenario TOML file")
     p.set_defaults(func=cmd_solve)
@@ -536,6 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``negsim`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the command line, for reproducibility stamps
     try:
         return args.func(args)
     except UserError as exc:

@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import GENEVA, ROOT
+from conftest import GENEVA, ROOT, two_party_data, write_scenario
 
 from sim.cli import main
 from sim.engine.scenarios import load_scenario
@@ -219,6 +219,41 @@ def test_save_as_scenario_downloads_a_file_that_reproduces_the_run(browser_page,
     assert file_run.state.t == ui_run.state.t
     assert bool(file_run.state.agreement[0]) == bool(ui_run.state.agreement[0])
     assert (file_run.state.deal == ui_run.state.deal).all() or not ui_run.state.agreement[0]
+
+
+@needs_chromium
+def test_report_html_opens_offline_with_every_image_and_no_console_error(tmp_path):
+    """``negsim report`` writes one file that Chromium opens with no network: no errors, every image drawn."""
+    from playwright.sync_api import sync_playwright
+
+    data = two_party_data()
+    data["parties"]["a"]["walkaway"] = {"low": 0.1, "high": 0.4}
+    path = write_scenario(tmp_path / "split.toml", data)
+    out = tmp_path / "report"
+    assert main(["report", str(path), str(GENEVA), "--runs", "100", "--driver-runs", "10", "--out", str(out)]) == 0
+    html_file = out / "report.html"
+    for other in out.iterdir():  # only the one file: it must not need its neighbours
+        if other != html_file:
+            shutil.rmtree(other) if other.is_dir() else other.unlink()
+    requests, errors = [], []
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context.route("http*://**", lambda route: (requests.append(route.request.url), route.abort()))
+            page = context.new_page()
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(html_file.as_uri())
+            page.wait_for_load_state("load")
+            images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt])")
+            title = page.title()
+        finally:
+            context.close()
+    assert not requests and not errors
+    assert len(images) == 10 and all(done and width > 0 for done, width, _ in images), images
+    assert title == "negsim briefing: split, geneva-2025-11"
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,15 @@ from typing import Any
 from sim.core.scenario import Issue, Scenario
 from sim.experiments.explain import Constraint, Explanation
 
-__all__ = ["driver_sentences", "explain_report", "explanation_sentences", "names", "ratification_sentences"]
+__all__ = [
+    "BINDING_HEAD",
+    "binding_rows",
+    "driver_sentences",
+    "explain_report",
+    "explanation_sentences",
+    "names",
+    "ratification_sentences",
+]
 
 
 def names(scenario: Scenario, ids: list[str]) -> str:
@@ -200,6 +208,29 @@ def explanation_sentences(e: Explanation, moves: int = 3) -> list[str]:
     return [_sentence(line) for line in out]
 
 
+BINDING_HEAD = ["party", "constraint", "issue", "line", "deal", "slack", "without it"]
+
+
+def binding_rows(e: Explanation) -> list[list[str]]:
+    """The binding constraints as table rows (:data:`BINDING_HEAD`), with what the deal would be without each."""
+    s = e.scenario
+    rows = []
+    for c, without in e.binding() if e.agreement else []:
+        issue = s.issue(c.issue) if c.issue else None
+        fmt = issue.format if issue else (lambda v: f"{v:.3f}")
+        gone = "-"
+        if without is not None and not without["deal"]:
+            gone = "no deal"
+        elif without is not None:
+            gone = _value(issue, without["value"]) if issue else ""
+            if without["round"] != e.round:
+                gone = f"{gone} (round {without['round']})".strip()
+        who = s.party(c.party).name if c.party else "every signer"
+        kind = c.kind.replace("_", " ")
+        rows.append([who, kind, issue.label if issue else "-", fmt(c.bound), fmt(c.value), _small(c.slack), gone])
+    return rows
+
+
 def explain_report(e: Explanation, top: int = 10) -> str:
     """The explanation for the terminal: sentences, every binding constraint, the top drivers."""
     from sim.report.tables import format_table
@@ -208,19 +239,9 @@ def explain_report(e: Explanation, top: int = 10) -> str:
     head = f"{s.title} - why: protocol {e.protocol}, seed {e.seed}, "
     head += f"deal in round {e.round}" if e.agreement else f"no deal after {e.end_round} rounds"
     lines = [head, ""] + [f"  {line}" for line in explanation_sentences(e)]
-    rows = []
-    for c, without in e.binding() if e.agreement else []:
-        issue = s.issue(c.issue) if c.issue else None
-        fmt = issue.format if issue else (lambda v: f"{v:.3f}")
-        gone = "-"
-        if without is not None:
-            gone = (
-                "no deal" if not without["deal"] else (fmt(without["value"]) if issue else f"round {without['round']}")
-            )
-        who = s.party(c.party).name if c.party else "everyone"
-        rows.append([who, c.kind, issue.label if issue else "-", fmt(c.bound), fmt(c.value), _small(c.slack), gone])
+    rows = binding_rows(e)
     if rows:
-        lines += ["", format_table(["party", "constraint", "issue", "line", "deal", "slack", "without it"], rows)]
+        lines += ["", format_table(BINDING_HEAD, rows)]
     if e.drivers:
         drows = []
         for d in e.drivers[:top]:
