@@ -427,7 +427,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.scenario == DEFAULT_SCENARIO and not path.exists():  # run from elsewhere: the project's copy
         path = PROJECT / DEFAULT_SCENARIO
     scenario = load_scenario(path)
-    result = bench(scenario, args.protocol, runs=args.runs, stepped_runs=args.stepped_runs)
+    result = bench(
+        scenario, args.protocol, runs=args.runs, stepped_runs=args.stepped_runs, forecast_runs=args.forecast_runs
+    )
     print(json.dumps(result) if args.json else bench_report(result))
     return 0
 
@@ -567,6 +569,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_integer("COUNT", "stepped-runs"),
         default=200,
         help="stepped runs (default 200)",
+    )
+    p.add_argument(
+        "--forecast-runs",
+        type=_integer("COUNT", "forecast-runs"),
+        default=2000,
+        help="draws of the timed forecast, in a fresh process (default 2000)",
     )
     p.add_argument("--json", action="store_true", help="print the measurements as JSON")
     p.set_defaults(func=cmd_bench)
