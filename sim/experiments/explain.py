@@ -301,7 +301,7 @@ def _line(
 
 def _removal(scenario: Scenario, c: Constraint) -> dict[str, float] | None:
     """The paths and values that lift a binding line (None for a walk-away, which cannot be lifted)."""
-    if c.kind == "walkaway" or c.issue is None and c.kind != "ratification":
+    if c.kind == "walkaway" or (c.issue is None and c.kind != "ratification"):
         return None
     if c.kind == "ratification" and c.issue is None:
         return {f"parties.{c.party}.ratification.min_utility": 0.0}
@@ -320,7 +320,12 @@ def _without(scenario: Scenario, run: Any, c: Constraint) -> dict[str, Any] | No
     if values is None:
         return None
     rows = run_rows(
-        scenario, {p: [v] for p, v in values.items()}, np.array([run.seed]), run.protocol, source=scenario.source
+        scenario,
+        {p: [v] for p, v in values.items()},
+        np.array([run.seed]),
+        run.protocol,
+        rounds=getattr(run, "rounds_max", None),
+        source=scenario.source,
     )
     deal = bool(rows.agreement[0])
     out: dict[str, Any] = {"deal": deal, "round": int(rows.deal_round[0]) if deal else None, "actual_round": run.round}
