@@ -48,6 +48,7 @@ from sim.core.errors import UserError
 from sim.core.scenario import Scenario
 from sim.report.plots import trajectories_figure, utilities_figure, utility_plane_figure
 from sim.ui.classroom import (
+    UI_FORECAST_RUNS,
     ClassroomModel,
     Snapshot,
     baseline_run,
@@ -239,7 +240,17 @@ def LiveView(
     baseline = baseline_run(model.base) if compare else None
     snapshot = solara.use_memo(lambda: Snapshot.of(model, solutions_for(model.scenario)), [id(model), t])
     deps = [id(model), t, compare]
-    outlook = solara.use_memo(lambda: forecast_line(model.scenario), [model.scenario.sha256])
+    scenario = model.scenario
+    # the draws run in the background (a slow protocol must not freeze the page); the sentence waits for them
+    forecasting = solara.lab.use_task(
+        lambda: forecast_line(scenario), dependencies=[scenario.sha256], raise_error=False
+    )
+    if forecasting.finished and forecasting.value:
+        outlook = forecasting.value
+    elif forecasting.error:
+        outlook = f"could not draw the forecast: {forecasting.exception}"
+    else:
+        outlook = f"drawing {UI_FORECAST_RUNS} runs of this scenario's ranges and random streams..."
     why = solara.use_memo(lambda: explanation_for(snapshot), [id(model), t])
 
     with solara.Columns([3, 2]):

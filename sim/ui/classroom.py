@@ -53,6 +53,7 @@ from sim.experiments.forecast_text import context_line
 from sim.protocols import protocol_names
 
 __all__ = [
+    "UI_FORECAST_RUNS",
     "baseline_run",
     "changed_values",
     "ClassroomModel",
