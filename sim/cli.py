@@ -90,10 +90,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.experiments.forecast_text import context_line
 
         drawn = scenario if args.rounds is None else scenario.with_values({"scenario.rounds": args.rounds})
-        result = forecast(drawn, protocol=protocol, seed=seed)
+        result = forecast(drawn, runs=args.draws, protocol=protocol, seed=seed)
         extra["distribution"] = result.to_dict()
         context = context_line(result)
-        driven = drivers(drawn, protocol, seed)
+        driven = drivers(drawn, protocol, seed, runs=min(args.draws, 200))
     explanation = explain_run(outcome, drivers=driven)
     extra["explain"] = explanation.to_dict()
     written = write_outcome(outcome, out, figures=not args.no_figures, extra=extra)
@@ -449,6 +449,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=_integer("ROUNDS", "rounds"), help="round limit (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument(
+        "--draws",
+        type=_integer("COUNT", "draws"),
+        default=2000,
+        help="draws of the forecast (default 2000; the drivers use at most 200 per swing end)",
+    )
     p.add_argument(
         "--no-forecast",
         action="store_true",
