@@ -6,6 +6,8 @@ The public API::
     scenario = load_scenario("scenarios/geneva-2025-11.toml")
     outcome = run(scenario, protocol="mediated", seed=7)
     print(outcome.deal, outcome.utilities)
+    print(forecast(scenario).to_dict()["p_deal"])       # 2,000 draws of its ranges
+    print(explain_run(outcome).to_dict()["binding"])     # why this outcome
 
 ``import sim`` is light (numpy and the standard library): every name below is
 imported from its subpackage on first use (PEP 562).
@@ -31,6 +33,8 @@ __all__ = [
     "Solutions",
     "UserError",
     "__version__",
+    "explain_run",
+    "forecast",
     "get_protocol",
     "load_experiment",
     "load_scenario",
@@ -47,6 +51,8 @@ _HOMES = {
     "Experiment": "sim.experiments.spec",
     "load_experiment": "sim.experiments.spec",
     "read_results": "sim.experiments.sweep",
+    "forecast": "sim.experiments.forecast",
+    "explain_run": "sim.experiments.explain",
     "History": "sim.engine.outcome",
     "Outcome": "sim.engine.outcome",
     "NegotiationModel": "sim.engine.model",
@@ -77,6 +83,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load on 
     from sim.engine.outcome import History, Outcome
     from sim.engine.runner import run
     from sim.engine.scenarios import load_scenario, scenario_from_dict
+    from sim.experiments.explain import explain_run
+    from sim.experiments.forecast import forecast
     from sim.experiments.spec import Experiment, load_experiment
     from sim.experiments.sweep import read_results
     from sim.protocols import Protocol, get_protocol, protocol_names

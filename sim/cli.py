@@ -71,6 +71,8 @@ SEED = _integer("SEED", "seed")
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.engine.runner import run
     from sim.engine.scenarios import load_scenario
+    from sim.experiments.explain import explain_run
+    from sim.experiments.explain_text import explanation_sentences
     from sim.report.files import write_outcome
     from sim.report.tables import outcome_report
 
@@ -79,9 +81,146 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     out = _out_dir(Path(args.out or Path("results") / scenario.name / f"{protocol}-seed{seed}"))
     outcome = run(scenario, protocol=protocol, seed=seed, rounds=args.rounds)
-    written = write_outcome(outcome, out, figures=not args.no_figures)
+    extra: dict = {}
+    context = None
+    driven = None
+    if not args.no_forecast:
+        from sim.experiments.drivers import drivers
+        from sim.experiments.forecast import forecast
+        from sim.experiments.forecast_text import context_line
+
+        drawn = scenario if args.rounds is None else scenario.with_values({"scenario.rounds": args.rounds})
+        result = forecast(drawn, runs=args.draws, protocol=protocol, seed=seed)
+        extra["distribution"] = result.to_dict()
+        context = context_line(result)
+        driven = drivers(drawn, protocol, seed, runs=min(args.draws, 200))
+    explanation = explain_run(outcome, drivers=driven)
+    extra["explain"] = explanation.to_dict()
+    written = write_outcome(outcome, out, figures=not args.no_figures, extra=extra)
     print(outcome_report(outcome))
+    if context:
+        print(f"\n{context}")
+    print("\nWhy:")
+    for line in explanation_sentences(explanation):
+        print(f"  {line}")
     print(f"\nWrote {out}/: {', '.join(p.name for p in written)}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.benchmarks.solutions import Solutions
+    from sim.engine.runner import run
+    from sim.engine.scenarios import load_scenario
+    from sim.experiments.drivers import drivers
+    from sim.experiments.explain import explain_run
+    from sim.experiments.explain_text import explanation_sentences
+
+    scenario = load_scenario(args.scenario)
+    protocol = args.protocol or scenario.protocol
+    seed = scenario.seed if args.seed is None else args.seed
+    out = _out_dir(Path(args.out or Path("results") / scenario.name / f"explain-{protocol}-seed{seed}"))
+    outcome = run(scenario, protocol=protocol, seed=seed, solutions=Solutions(None, None, {}, {}))
+    driven = drivers(scenario, protocol, seed, runs=args.runs)
+    explanation = explain_run(outcome, drivers=driven)
+    data = explanation.to_dict()
+    data["sentences"] = explanation_sentences(explanation)
+    written = [_write_json(out / "explain.json", data)]
+    if not args.no_figures:
+        from sim.experiments.drivers import tornado_figure
+        from sim.report.plots import save
+
+        written.append(save(tornado_figure(scenario, driven), out / "tornado.png"))
+    wrote = f"Wrote {out}/: {', '.join(p.name for p in written)}"
+    if args.json:
+        print(json.dumps(data, indent=2))
+        print(wrote, file=sys.stderr)
+        return 0
+    from sim.experiments.explain_text import explain_report
+
+    print(explain_report(explanation))
+    print(f"\n{wrote}")
+    return 0
+
+
+def _write_json(path: Path, data: dict) -> Path:
+    import json
+
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.engine.scenarios import load_scenario
+    from sim.experiments.forecast import forecast
+    from sim.experiments.forecast_text import forecast_report
+
+    scenario = load_scenario(args.scenario)
+    protocol = args.protocol or scenario.protocol
+    seed = scenario.seed if args.seed is None else args.seed
+    result = forecast(scenario, runs=args.runs, protocol=protocol, seed=seed, by=args.by or ())
+    out = _out_dir(Path(args.out or Path("results") / scenario.name / f"forecast-{protocol}-seed{seed}"))
+    data = result.to_dict()
+    written = [_write_json(out / "forecast.json", data)]
+    if not args.no_figures:
+        from sim.experiments.forecast_figures import forecast_figures
+
+        written += forecast_figures(result, out)
+    wrote = f"Wrote {out}/: {', '.join(p.name for p in written)}"
+    if args.json:
+        print(json.dumps(data, indent=2))
+        print(wrote, file=sys.stderr)
+    else:
+        print(forecast_report(result))
+        print(f"\n{wrote}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.engine.scenarios import load_scenario
+    from sim.experiments.records import load_record
+    from sim.experiments.score import score, score_report
+
+    scenario = load_scenario(args.scenario)
+    record = load_record(args.record, scenario)
+    result = score(scenario, record, runs=args.runs, protocol=args.protocol, seed=args.seed)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else score_report(result))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from sim.engine.scenarios import load_scenario
+    from sim.experiments.briefing import briefing, write_briefing
+
+    problems = []
+    scenarios = []
+    for path in args.scenarios:
+        try:
+            scenarios.append(load_scenario(path))
+        except UserError as exc:
+            problems += exc.problems
+    if problems:
+        raise UserError(problems)
+    key = hashlib.sha256("".join(s.sha256 for s in scenarios).encode()).hexdigest()[:8]
+    default = Path("results") / (scenarios[0].name if len(scenarios) == 1 else f"report-{key}") / "report"
+    out = _out_dir(Path(args.out or default))
+    result = briefing(
+        scenarios,
+        args.protocol,
+        args.seed,
+        runs=args.runs,
+        driver_runs=args.driver_runs,
+        command=["negsim", *args.argv],
+    )
+    written = write_briefing(result, out)
+    print(f"Wrote {written[0]} (self-contained) and {written[1]} with {len(written) - 2} figures in {out / 'figures'}")
     return 0
 
 
@@ -306,7 +445,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         result = startup(str(path))
         print(json.dumps(result) if args.json else startup_report(result))
         return 0
-    result = bench(scenario, args.protocol, runs=args.runs, stepped_runs=args.stepped_runs)
+    result = bench(
+        scenario, args.protocol, runs=args.runs, stepped_runs=args.stepped_runs, forecast_runs=args.forecast_runs
+    )
     print(json.dumps(result) if args.json else bench_report(result))
     return 0
 
@@ -363,7 +504,74 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=_integer("ROUNDS", "rounds"), help="round limit (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument(
+        "--draws",
+        type=_integer("COUNT", "draws"),
+        default=2000,
+        help="draws of the forecast (default 2000; the drivers use at most 200 per swing end)",
+    )
+    p.add_argument(
+        "--no-forecast",
+        action="store_true",
+        help="skip the draws: no distribution block, no context line, no drivers in the explanation",
+    )
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("explain", help="why this outcome: binding constraints, concessions, drivers, ratification")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--seed", type=SEED, help="seed (default: the scenario's)")
+    p.add_argument(
+        "--runs", type=_integer("COUNT", "runs"), default=200, help="draws per swing end for the drivers (default 200)"
+    )
+    p.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    p.add_argument(
+        "--out", type=Path, help="output directory (default: results/<scenario>/explain-<protocol>-seed<N>/)"
+    )
+    p.add_argument("--no-figures", action="store_true", help="skip the tornado figure")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("forecast", help="N draws of the scenario's ranges and random streams: P(deal), bands, figures")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--runs", type=_integer("COUNT", "runs"), default=2000, help="draws (default 2000)")
+    p.add_argument(
+        "--by",
+        nargs="+",
+        action="extend",
+        metavar="DATE",
+        help="also P(deal) by these dates, YYYY-MM-DD (needs start_date and round_days in the scenario)",
+    )
+    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--seed", type=SEED, help="seed of the draws (default: the scenario's)")
+    p.add_argument("--json", action="store_true", help="print the forecast as JSON")
+    p.add_argument(
+        "--out", type=Path, help="output directory (default: results/<scenario>/forecast-<protocol>-seed<N>/)"
+    )
+    p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.set_defaults(func=cmd_forecast)
+
+    p = sub.add_parser("score", help="score the scenario's forecast against a record of what happened")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("record", help="record TOML file (e.g. scenarios/records/<scenario>.toml)")
+    p.add_argument("--runs", type=_integer("COUNT", "runs"), default=2000, help="draws (default 2000)")
+    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--seed", type=SEED, help="seed of the draws (default: the scenario's)")
+    p.add_argument("--json", action="store_true", help="print the score as JSON")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("report", help="a briefing: report.html (self-contained) and report.md of one or more scenarios")
+    p.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    p.add_argument("--protocol", type=_protocol_name, help="one protocol for all (default: each scenario's own)")
+    p.add_argument("--seed", type=SEED, help="one seed for all (default: each scenario's)")
+    p.add_argument("--runs", type=_integer("COUNT", "runs"), default=2000, help="draws per scenario (default 2000)")
+    p.add_argument(
+        "--driver-runs",
+        type=_integer("COUNT", "driver-runs"),
+        default=200,
+        help="draws per swing end for the drivers (default 200)",
+    )
+    p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/report/)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("solve", help="print the benchmark solutions (Nash, Kalai-Smorodinsky, ...)")
     p.add_argument("scenario", help="scenario TOML file")
@@ -423,6 +631,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=200,
         help="stepped runs (default 200)",
     )
+    p.add_argument(
+        "--forecast-runs",
+        type=_integer("COUNT", "forecast-runs"),
+        default=2000,
+        help="draws of the timed forecast, in a fresh process (default 2000)",
+    )
     p.add_argument("--startup", action="store_true", help="measure start-up instead: --help, run, import sim")
     p.add_argument(
         "--peer",
@@ -460,6 +674,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``negsim`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the command line, for reproducibility stamps
     try:
         return args.func(args)
     except UserError as exc:

@@ -70,6 +70,22 @@ def new_images(rc, before: dict[str, bytes]) -> dict[str, bytes]:
     pytest.fail("the figures did not change")
 
 
+def forecast_paragraph(html: str) -> str:
+    (found,) = [line for line in html.split("\n") if "negsim-forecast" in line]
+    return found
+
+
+def wait_for_forecast(rc, other_than: str | None = None) -> str:
+    """The forecast sentence once its draws (a background task) are done."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        found = forecast_paragraph(results(rc))
+        if "Across" in found and found != other_than:
+            return found
+        time.sleep(0.05)
+    pytest.fail("the forecast did not come")
+
+
 def button(rc, label: str):
     (found,) = [w for w in rc.find(v.Btn).widgets if label in w.children]
     return found
@@ -84,6 +100,9 @@ def test_page_renders_and_the_model_steps(folder):
     rc = render(ClassroomApp(str(folder / GENEVA.name)))
     assert "Round 0 of at most 40: the opening text is on the table." in results(rc)
     assert "All values as in the file." in results(rc)
+    outlook = wait_for_forecast(rc)
+    assert "<b>The forecast:</b> Across 500 draws of this scenario" in outlook
+    assert "negsim-why" not in results(rc)  # the explanation comes when the run is over
     first = images(rc)
     assert all(png.startswith(b"\x89PNG") for png in first.values())
 
@@ -96,6 +115,7 @@ def test_page_renders_and_the_model_steps(folder):
     assert "Round 0 of at most 40" in results(rc)
     assert "Changed from the file: parties.ukraine.walkaway 0.6 -&gt; 0.7." in results(rc)
     assert slider(rc, "Ukraine: walk-away 0.").label == "Ukraine: walk-away 0.70"
+    assert wait_for_forecast(rc, other_than=outlook) != outlook  # the forecast follows the slider
     new_images(rc, {"negsim-plane": second["negsim-plane"]})
 
     # Mesa's Reset rebuilds the model from the current sliders
@@ -116,6 +136,7 @@ def test_play_to_the_deal_then_a_slider_starts_again(folder):
     for _ in range(deal_round):
         button(rc, "Step").click()
     assert f"Deal in round {deal_round}:" in results(rc)
+    assert '<div class="negsim-why"><p><b>Why:</b></p><ul><li>' in results(rc)  # the run explained in words
     assert button(rc, "Step").disabled  # Mesa's controller: the run is over
     slider(rc, "rounds (at most)").v_model = 20
     assert "Round 0 of at most 20" in results(rc)

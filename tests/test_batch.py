@@ -135,25 +135,3 @@ def test_any_scenario_number_can_vary():
         out = run(variant, seed=row + 1, solutions=Solutions(None, None, {}, {}))
         assert bool(table["agreement"][row]) == out.agreement and table["end_round"][row] == out.end_round
         assert table["utility.ukraine"][row] == pytest.approx(out.utilities["ukraine"], abs=1e-12)
-
-
-@pytest.mark.parametrize("name", ["mediated", "alternating"])
-def test_setting_finished_rows_aside_changes_no_row(name):
-    """run_kernel drops finished rows from the working batch; every row ends as when all rows play to the end."""
-    from collections import deque
-
-    from sim.core.compile import compile_params
-    from sim.core.slots import apply_values
-    from sim.engine.kernel import play, run_kernel
-    from sim.protocols import get_protocol
-
-    s = load_scenario(GENEVA)
-    n = 200
-    drift = np.linspace(-0.02, 0.004, n)  # deals early, late and never
-    params = apply_values(compile_params(s, n), s, {"parties.ukraine.walkaway_drift": drift})
-    seeds = np.arange(n)
-    compacted = run_kernel(get_protocol(name), params, seeds)
-    (full,) = deque(play(get_protocol(name), params, seeds), maxlen=1)
-    assert len(set(compacted.round.tolist())) > 3
-    for field in ("agreement", "round", "deal", "text", "utility", "accepts", "walkaway", "ended_by", "demands"):
-        np.testing.assert_array_equal(getattr(compacted, field), getattr(full, field), err_msg=field)

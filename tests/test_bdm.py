@@ -16,7 +16,7 @@ from test_contract import arrays, check_deal, same
 
 from sim.core.compile import compile_params
 from sim.core.streams import RunStreams
-from sim.engine.batch import run_kernel
+from sim.engine.kernel import run_kernel
 from sim.engine.model import NegotiationModel
 from sim.engine.scenarios import scenario_from_dict
 from sim.protocols.bdm import (

@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import GENEVA, ROOT
+from conftest import GENEVA, ROOT, two_party_data, write_scenario
 
 from sim.cli import main
 from sim.engine.scenarios import load_scenario
@@ -118,12 +118,19 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser_page(server):
-    """A fresh headless Chromium (own user-data dir) on the classroom page."""
+def playwright():
+    """One Playwright driver for the module (a second one in the same thread is refused)."""
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser_page(server, playwright):
+    """A fresh headless Chromium (own user-data dir) on the classroom page."""
+    with tempfile.TemporaryDirectory() as profile:
+        context = playwright.chromium.launch_persistent_context(
             profile,
             executable_path=str(CHROMIUM),
             headless=True,
@@ -175,6 +182,8 @@ def test_slider_and_step_change_plots_and_results(browser_page):
     page = browser_page
     expect(page.locator(".negsim-results")).to_contain_text("Round 0 of at most 40")
     expect(page.locator(".negsim-results")).to_contain_text("All values as in the file.")
+    expect(page.locator(".negsim-forecast")).to_contain_text("The forecast: Across 500 draws")
+    forecast0 = page.locator(".negsim-forecast").inner_text()
     plane0 = plot_pixels(page, "negsim-plane")
     trajectories0 = plot_pixels(page, "negsim-trajectories")
     text0 = results_text(page)
@@ -187,6 +196,7 @@ def test_slider_and_step_change_plots_and_results(browser_page):
     expect(page.locator(".v-input__slider", has_text="Ukraine: walk-away 0.60")).to_have_count(0)
     plane1 = wait_for_new_plot(page, "negsim-plane", plane0)  # Ukraine's walk-away line moved
     assert results_text(page) != text0
+    expect(page.locator(".negsim-forecast")).not_to_have_text(forecast0)  # the forecast follows the slider
 
     # one round
     page.get_by_role("button", name="Step").click()
@@ -229,6 +239,39 @@ def test_save_as_scenario_downloads_a_file_that_reproduces_the_run(browser_page,
     assert file_run.state.t == ui_run.state.t
     assert bool(file_run.state.agreement[0]) == bool(ui_run.state.agreement[0])
     assert (file_run.state.deal == ui_run.state.deal).all() or not ui_run.state.agreement[0]
+
+
+@needs_chromium
+def test_report_html_opens_offline_with_every_image_and_no_console_error(tmp_path, playwright):
+    """``negsim report`` writes one file that Chromium opens with no network: no errors, every image drawn."""
+    data = two_party_data()
+    data["parties"]["a"]["walkaway"] = {"low": 0.1, "high": 0.4}
+    path = write_scenario(tmp_path / "split.toml", data)
+    out = tmp_path / "report"
+    assert main(["report", str(path), str(GENEVA), "--runs", "100", "--driver-runs", "10", "--out", str(out)]) == 0
+    html_file = out / "report.html"
+    for other in out.iterdir():  # only the one file: it must not need its neighbours
+        if other != html_file:
+            shutil.rmtree(other) if other.is_dir() else other.unlink()
+    requests, errors = [], []
+    with tempfile.TemporaryDirectory() as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context.route("http*://**", lambda route: (requests.append(route.request.url), route.abort()))
+            page = context.new_page()
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(html_file.as_uri())
+            page.wait_for_load_state("load")
+            images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt])")
+            title = page.title()
+        finally:
+            context.close()
+    assert not requests and not errors
+    assert len(images) == 10 and all(done and width > 0 for done, width, _ in images), images
+    assert title == "negsim briefing: split, geneva-2025-11"
 
 
 @pytest.mark.parametrize(

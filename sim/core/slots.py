@@ -24,6 +24,7 @@ from sim.core.params import KernelParams
 from sim.core.scenario import Scenario, get_path
 from sim.core.scenario.paths import KernelTarget, kernel_target
 from sim.core.schema import Domain
+from sim.core.table_slots import apply_table_values, split_table_values
 
 __all__ = ["SCENARIO_FIELD", "ParameterSlot", "apply_values", "parameter_slot"]
 
@@ -155,7 +156,8 @@ def apply_values(params: KernelParams, scenario: Scenario, values: Mapping[str, 
     """Parameters with per-row values set at scenario paths.
 
     Paths with a kernel slot (walk-aways, ideals, saliences, bias, ...) are
-    written straight into the arrays. Any other number of the scenario file
+    written straight into the arrays, and so are the numbers of
+    :mod:`sim.core.table_slots` (win-sets, softening, path points). Any other number of the scenario file
     (a path point, a ratification threshold, a red line's softening, ...) is
     applied by validating a variant of the scenario for each distinct
     combination of such values and stacking their arrays.
@@ -172,6 +174,7 @@ def apply_values(params: KernelParams, scenario: Scenario, values: Mapping[str, 
     changed: dict[str, np.ndarray] = {}
     problems: list[Problem] = []
     slots: dict[str, ParameterSlot] = {}
+    table_slots, table_values, values = split_table_values(scenario, values)  # sim.core.table_slots
     for path in values:
         try:
             slots[path] = parameter_slot(scenario, path, source)
@@ -182,6 +185,8 @@ def apply_values(params: KernelParams, scenario: Scenario, values: Mapping[str, 
     general = [path for path, slot in slots.items() if slot.field == SCENARIO_FIELD]
     if general:
         params = _variant_params(params, scenario, {p: values[p] for p in general}, source)
+    if table_slots:
+        params = apply_table_values(params, scenario, table_slots, table_values, source)
     for path, slot in slots.items():
         if slot.field == SCENARIO_FIELD:
             continue

@@ -1,14 +1,14 @@
-"""Drive a protocol over rounds on a batch of rows: the loop both faces share.
+"""Drive a protocol over rounds on a batch of rows: the loop every face shares.
 
-No pandas and no Mesa here: a single run (:func:`sim.engine.runner.run`) and the
-batched engine (:func:`sim.engine.batch.run_many`) both play rounds with
-:func:`play`; the Mesa model steps the same :func:`sim.protocols.play_round`.
+Light on purpose (numpy and the protocols only, no Mesa, no pandas): a single
+run (:func:`sim.engine.runner.run`), the batched engine
+(:func:`sim.engine.batch.run_many`) and forecasts all play rounds here; the
+Mesa model steps the same :func:`sim.protocols.play_round` one at a time.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
@@ -18,14 +18,14 @@ from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
 from sim.protocols import Protocol, State, play_round
 
-__all__ = ["COMPACT_SHARE", "play", "run_kernel"]
+__all__ = ["COMPACT_MIN_ROWS", "COMPACT_SHARE", "play", "run_kernel"]
 
 
 def play(protocol: Protocol, params: KernelParams, seeds: np.ndarray) -> Iterator[State]:
     """Every state of a batch from round 0 until every row has finished (or the round limit).
 
-    Finished rows are left as they are by the kernel (masked). The Mesa model
-    steps the same rounds one at a time (:class:`~sim.engine.model.NegotiationModel`).
+    Finished rows are left as they are by the kernel (masked); every state is
+    kept by the caller if it wants a history (a single run does).
     """
     streams = RunStreams.from_seeds(seeds)
     state = protocol.start(params, streams)
@@ -36,59 +36,78 @@ def play(protocol: Protocol, params: KernelParams, seeds: np.ndarray) -> Iterato
         yield state
 
 
-def _rows(record: Any, index: np.ndarray, batch: int) -> Any:
-    """The rows ``index`` of a state or record (every array with a leading batch axis)."""
-    if isinstance(record, np.ndarray):
-        return record[index] if record.ndim and record.shape[0] == batch else record
-    if is_dataclass(record):
-        values = {f.name: _rows(getattr(record, f.name), index, batch) for f in fields(record)}
-        return replace(record, **values)
-    return record
-
-
-def _put(target: Any, index: np.ndarray, source: Any, batch: int) -> Any:
-    """``target`` with its rows ``index`` taken from ``source`` (arrays copied on first write)."""
-    if isinstance(target, np.ndarray):
-        if not (target.ndim and target.shape[0] == batch):
-            return target
-        out = np.array(target, copy=True)
-        out[index] = source
-        return out
-    if is_dataclass(target):
-        values = {f.name: _put(getattr(target, f.name), index, getattr(source, f.name), batch) for f in fields(target)}
-        return replace(target, **values)
-    return target
-
-
 COMPACT_SHARE = 0.5
-"""Drop finished rows from the working batch once more than this share of it has finished."""
+"""Drop finished rows from the arrays once fewer than this share of them are still running."""
+COMPACT_MIN_ROWS = 256
+"""Batches smaller than this are never compacted (copying would cost more than it saves)."""
 
 
-def run_kernel(protocol: Protocol, params: KernelParams, seeds: np.ndarray) -> State:
-    """Drive a protocol on a batch until every row has finished; the last state of every row.
+def _take_rows(value: Any, keep: np.ndarray, batch: int) -> Any:
+    """The rows ``keep`` of every batched array in a state (dataclasses field by field)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _take_rows(getattr(value, f.name), keep, batch) for f in fields(value)})
+    if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == batch:
+        return value[keep]
+    return value
 
-    Finished rows are set aside as the batch goes (once more than
-    :data:`COMPACT_SHARE` of the working rows have finished), so the later
-    rounds compute only on rows still negotiating; the result is the same as
-    playing every row to the end (finished rows never change).
+
+def _put_rows(full: Any, part: Any, index: np.ndarray, batch: int) -> Any:
+    """``full`` with its rows ``index`` replaced by ``part`` (whose scalars, like ``t``, win)."""
+    if is_dataclass(full) and not isinstance(full, type):
+        changes = {f.name: _put_rows(getattr(full, f.name), getattr(part, f.name), index, batch) for f in fields(full)}
+        return replace(full, **changes)
+    if isinstance(full, np.ndarray) and full.ndim and full.shape[0] == batch:
+        out = full.copy()
+        out[index] = part
+        return out
+    return part
+
+
+def run_kernel(
+    protocol: Protocol,
+    params: KernelParams,
+    seeds: np.ndarray,
+    observe: Callable[[State], None] | None = None,
+) -> State:
+    """Drive a protocol on a batch until every row has finished.
+
+    Finished rows are left as they are by the kernel (masked); the loop ends
+    when every row has a deal or reached its round limit. Once fewer than
+    :data:`COMPACT_SHARE` of a large batch's rows are still running, the
+    finished ones are set aside and the rest go on in smaller arrays (every
+    row's numbers, its random draws included, depend on that row alone, so
+    this changes no result, only the time).
+
+    Args:
+        protocol: The protocol.
+        params: The rows' parameters.
+        seeds: One seed per row.
+        observe: Called with the state of every row in round 0 and after
+            every round (a forecast records the text round by round this way).
+
+    Returns:
+        The final state of every row.
     """
-    batch = params.batch
-    if batch < 64:
-        (last,) = deque(play(protocol, params, seeds), maxlen=1)  # keep only the last state
-        return last
     streams = RunStreams.from_seeds(seeds)
     state = protocol.start(params, streams)
-    final = state
-    live = np.arange(batch)
-    limit = int(params.rounds.max())
+    if observe is not None:
+        observe(state)
+    limit = int(params.rounds.max()) if params.batch else 0
+    full, index, batch = state, None, params.batch  # the whole batch, the rows still stepped, their count
+
+    def whole(current: State) -> State:
+        return current if index is None else _put_rows(full, current, index, len(seeds))
+
     while not state.done.all() and state.t < limit:
         state = play_round(protocol, params, state, streams)
-        done = state.done
-        if done.mean() > COMPACT_SHARE and not done.all():
-            final = _put(final, live[done], _rows(state, np.flatnonzero(done), len(live)), batch)
-            keep = np.flatnonzero(~done)
-            state, params = _rows(state, keep, len(live)), params.take(keep)
-            streams = RunStreams.from_seeds(streams.seeds[keep])
-            live = live[keep]
-    final = _put(final, live, state, batch)
-    return replace(final, t=state.t)
+        if observe is not None:
+            observe(whole(state))
+        running = np.flatnonzero(~state.done)
+        if batch >= COMPACT_MIN_ROWS and 0 < len(running) < COMPACT_SHARE * batch:
+            full = whole(state)
+            index = running if index is None else index[running]
+            state = _take_rows(state, running, batch)
+            params = params.take(running)
+            streams = RunStreams.from_seeds(streams.seeds[running])
+            batch = len(running)
+    return whole(state)

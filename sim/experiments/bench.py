@@ -2,17 +2,23 @@
 
 Measures, in one process run, runs per second of (a) the Mesa-stepped model,
 (b) the batched engine on one core and (c) the batched engine on all cores
-(a warm process pool, chunks of the same batch), and the peak resident memory
-of this process and its workers. Timings are wall-clock; nothing here is a
-unit test.
+(a warm process pool, chunks of the same batch), the peak resident memory
+of this process and its workers, and (d) the time a forecast of 2,000 draws
+takes in a fresh process on one thread, interpreter start and imports
+included (the goal: under 2 s for the Geneva scenario). Timings are
+wall-clock; nothing here is a unit test.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import os
 import resource
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,7 +32,7 @@ from sim.engine.scenarios import scenario_from_dict
 from sim.experiments.flops import FLOP_LIMIT, flop_rates
 from sim.protocols import resolve_protocol
 
-__all__ = ["bench", "bench_report", "startup", "startup_report"]
+__all__ = ["bench", "bench_report", "forecast_seconds", "startup", "startup_report"]
 
 
 def _batched(scenario: Scenario, protocol: str, seeds: np.ndarray) -> int:
@@ -46,12 +52,43 @@ def _peak_rss_mb() -> float:
     return max(own, children) / 1024.0  # Linux reports kilobytes
 
 
+FORECAST_CODE = """
+import time
+started = time.perf_counter()
+from sim.engine.scenarios import load_scenario
+from sim.experiments.forecast import forecast
+imported = time.perf_counter()
+forecast(load_scenario({path!r}), runs={runs}, protocol={protocol!r})
+done = time.perf_counter()
+import json
+print(json.dumps({{"import": imported - started, "compute": done - imported}}))
+"""
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def forecast_seconds(scenario: Scenario, protocol: str, runs: int = 2000) -> dict[str, float]:
+    """A forecast of ``runs`` draws in a fresh Python process on one thread, wall-clock.
+
+    Returns:
+        ``total`` (interpreter start, imports, loading the file and the
+        draws), ``import`` and ``compute`` (loading and drawing), in seconds.
+    """
+    code = FORECAST_CODE.format(path=str(Path(scenario.source).resolve()), runs=runs, protocol=protocol)
+    env = {**os.environ, **ONE_THREAD}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    total = time.perf_counter() - started
+    parts = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"total": total, "import": parts["import"], "compute": parts["compute"]}
+
+
 def bench(
     scenario: Scenario,
     protocol: str | None = None,
     runs: int = 20_000,
     stepped_runs: int = 200,
     workers: int | None = None,
+    forecast_runs: int = 2000,
 ) -> dict[str, Any]:
     """Measure the three faces on one scenario.
 
@@ -61,12 +98,15 @@ def bench(
         runs: Runs for the batched measurements (per core for the parallel one).
         stepped_runs: Runs of the stepped Mesa model.
         workers: Processes for the parallel measurement (default: all cores).
+        forecast_runs: Draws of the timed forecast (0: skip it).
 
     Returns:
         ``stepped_runs_per_s``, ``batched_runs_per_s``,
         ``batched_parallel_runs_per_s``, ``peak_rss_mb``, ``flops`` (per kernel:
         flops per run-round, the rate reached on one core and its distance to
-        1e9 flop/s; :mod:`sim.experiments.flops`) and context.
+        1e9 flop/s; :mod:`sim.experiments.flops`),
+        ``forecast_seconds`` (a fresh process, imports included) with
+        ``forecast_import_seconds`` and ``forecast_compute_seconds``, and context.
     """
     from sim.experiments.sweep import process_context
 
@@ -93,6 +133,7 @@ def bench(
         started = time.perf_counter()
         done = sum(pool.map(_worker_chunk, [(data, name, c) for c in chunks]))
         parallel = done / (time.perf_counter() - started)
+    timed = forecast_seconds(scenario, name, forecast_runs) if forecast_runs else None
     return {
         "stepped_runs_per_s": round(stepped, 1),
         "batched_runs_per_s": round(batched, 1),
@@ -100,6 +141,10 @@ def bench(
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "speedup_batched_vs_stepped": round(batched / stepped, 1),
         "flops": flop_rates(scenario, runs),
+        "forecast_runs": forecast_runs,
+        "forecast_seconds": round(timed["total"], 2) if timed else None,
+        "forecast_import_seconds": round(timed["import"], 2) if timed else None,
+        "forecast_compute_seconds": round(timed["compute"], 2) if timed else None,
         "scenario": scenario.name,
         "protocol": name,
         "runs": runs,
@@ -128,7 +173,14 @@ def bench_report(result: dict[str, Any]) -> str:
         ],
     ]
     head = f"{result['scenario']} / {result['protocol']}: runs per second (peak RSS {result['peak_rss_mb']:.0f} MB)"
-    return head + "\n\n" + format_table(["engine", "runs", "runs/s", "vs stepped"], rows) + _flops_report(result)
+    text = head + "\n\n" + format_table(["engine", "runs", "runs/s", "vs stepped"], rows)
+    if result.get("forecast_seconds") is not None:
+        text += (
+            f"\n\nForecast of {result['forecast_runs']:,} draws in a fresh process, one thread: "
+            f"{result['forecast_seconds']:.2f} s (imports {result['forecast_import_seconds']:.2f} s, "
+            f"loading and draws {result['forecast_compute_seconds']:.2f} s; goal for Geneva: under 2 s)"
+        )
+    return text + _flops_report(result)
 
 
 def _flops_report(result: dict[str, Any]) -> str:

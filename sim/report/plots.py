@@ -13,6 +13,7 @@ faintly behind.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ __all__ = [
     "outcome_figures",
     "party_colour",
     "red_lines_by_round",
+    "save",
     "trajectories_figure",
     "utilities_figure",
     "utilities_of",
@@ -43,6 +45,7 @@ __all__ = [
 
 PARTY_COLOURS = ["#c0392b", "#2471a3", "#7d3c98", "#d4ac0d", "#1e8449", "#ca6f1e", "#5d6d7e", "#a04000"]
 TEXT_COLOUR = "#111111"
+BAND_COLOUR = "#2e86c1"
 DPI = 110
 
 
@@ -86,7 +89,12 @@ def _grid(n: int) -> tuple[int, int]:
     return (n + cols - 1) // cols, cols
 
 
-def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) -> Figure:
+def trajectories_figure(
+    outcome: Outcome,
+    *,
+    baseline: Outcome | None = None,
+    bands: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+) -> Figure:
     """Per issue: the tabled text and each party's position by round.
 
     Ideals are dotted lines; red lines are hatched bands (the side a party will
@@ -97,6 +105,9 @@ def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) ->
         outcome: The run (finished, or still going: its history so far).
         baseline: Another run of the same issues, drawn faintly behind (the
             classroom UI's "compare with baseline").
+        bands: A forecast's text by round, ``{issue: (p10, p50, p90)}`` arrays
+            over rounds 0.., drawn as a band behind the run (plain data, e.g.
+            ``Forecast.bands()``).
     """
     s = outcome.scenario
     h = outcome.history
@@ -106,6 +117,11 @@ def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) ->
     rounds = np.arange(h.rounds + 1)
     for k, issue in enumerate(s.issues):
         ax = axes[k]
+        if bands is not None and issue.id in bands:
+            low, mid, high = (np.asarray(v) for v in bands[issue.id])
+            span = np.arange(len(mid))
+            ax.fill_between(span, low, high, color=BAND_COLOUR, alpha=0.22, lw=0, label="forecast: 80% of runs")
+            ax.plot(span, mid, color=BAND_COLOUR, lw=1.0, ls="--", alpha=0.8, label="forecast: median")
         if baseline is not None:
             _baseline_path(ax, baseline, baseline.history.text[:, k], _deal_value(baseline, issue.id))
         for a, party in enumerate(s.parties):
@@ -140,8 +156,11 @@ def trajectories_figure(outcome: Outcome, *, baseline: Outcome | None = None) ->
         ax.set_xlabel("round", fontsize=8)
         ax.tick_params(labelsize=7)
         label_issue_axis(ax, issue)
-        if baseline is not None:
-            ax.set_xlim(-0.5, max(h.rounds, baseline.history.rounds, 1) + 0.5)
+        if baseline is not None or bands is not None:
+            right = max(h.rounds, baseline.history.rounds if baseline is not None else 0, 1)
+            if bands is not None and issue.id in bands:
+                right = max(right, len(bands[issue.id][1]) - 1)
+            ax.set_xlim(-0.5, right + 0.5)
     return finish_panels(fig, axes, len(s.issues), f"{s.title}: positions by round ({outcome.protocol})", 0.97, 0.05)
 
 

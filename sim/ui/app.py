@@ -15,7 +15,11 @@ Step; it rebuilds the model from the parameters on Reset), Mesa's
 The model is :class:`sim.classroom.ClassroomModel` (the ordinary
 :class:`~sim.model.NegotiationModel` built from flat parameters); the figures
 are ``sim/plots.py``'s, with the run of the file as loaded drawn faintly
-behind ("compare with baseline").
+behind ("compare with baseline") and the forecast of the sliders' scenario
+(500 draws of its ranges and random streams) as a band behind the text. The
+results panel says the forecast in one sentence and, once the run is over,
+why it ended as it did (binding constraints, ratification, who gave way);
+both follow every slider.
 """
 
 from __future__ import annotations
@@ -44,12 +48,16 @@ from sim.core.errors import UserError
 from sim.core.scenario import Scenario
 from sim.report.plots import trajectories_figure, utilities_figure, utility_plane_figure
 from sim.ui.classroom import (
+    UI_FORECAST_RUNS,
     ClassroomModel,
     Snapshot,
     baseline_run,
     control_notes,
     controls,
     default_scenario,
+    explanation_for,
+    forecast_for,
+    forecast_line,
     frontier_for,
     load_cached,
     saved_filename,
@@ -236,12 +244,24 @@ def LiveView(
     baseline = baseline_run(model.base) if compare else None
     snapshot = solara.use_memo(lambda: Snapshot.of(model, solutions_for(model.scenario)), [id(model), t])
     deps = [id(model), t, compare]
+    scenario = model.scenario
+    # the draws run in the background (a slow protocol must not freeze the page); the sentence waits for them
+    forecasting = solara.lab.use_task(
+        lambda: forecast_line(scenario), dependencies=[scenario.sha256], raise_error=False
+    )
+    if forecasting.finished and forecasting.value:
+        outlook = forecasting.value
+    elif forecasting.error:
+        outlook = f"could not draw the forecast: {forecasting.exception}"
+    else:
+        outlook = f"drawing {UI_FORECAST_RUNS} runs of this scenario's ranges and random streams..."
+    why = solara.use_memo(lambda: explanation_for(snapshot), [id(model), t])
 
     with solara.Columns([3, 2]):
         with solara.Card("Results"):
             solara.HTML(
                 tag="div",
-                unsafe_innerHTML=results_html(snapshot, baseline, model),
+                unsafe_innerHTML=results_html(snapshot, baseline, model, outlook, why),
                 classes=["negsim-results"],
             )
         with solara.Card("Utility plane: Pareto frontier, Nash point, the text"):
@@ -273,8 +293,15 @@ def LiveView(
                     [*deps, pair],
                     "negsim-plane",
                 )
-    with solara.Card("Positions by round: the text, each party's demand, ideals (dotted), red lines (hatched)"):
-        LiveFigure(lambda: trajectories_figure(snapshot, baseline=baseline), deps, "negsim-trajectories")
+    with solara.Card(
+        "Positions by round: the text, each party's demand, ideals (dotted), red lines (hatched), "
+        "the forecast's 80% band (blue)"
+    ):
+        LiveFigure(
+            lambda: trajectories_figure(snapshot, baseline=baseline, bands=forecast_for(model.scenario).bands()),
+            deps,
+            "negsim-trajectories",
+        )
     with solara.Card("Utility of the text vs walk-away (dashed) and aspiration (dotted), per party"):
         LiveFigure(lambda: utilities_figure(snapshot, baseline=baseline), deps, "negsim-utilities")
 
@@ -316,12 +343,31 @@ def LiveFigure(make: Callable[[], Figure], dependencies: list, css_class: str):
             solara.Image(shown.current)
 
 
-def results_html(snapshot: Snapshot, baseline, model: ClassroomModel) -> str:
-    """The results panel: sentences, then the text and each party's standing, as HTML."""
+def results_html(
+    snapshot: Snapshot,
+    baseline,
+    model: ClassroomModel,
+    outlook: str | None = None,
+    why: list[str] | None = None,
+) -> str:
+    """The results panel as HTML: sentences, the forecast, why (when the run is over), the tables.
+
+    Args:
+        snapshot: The run so far.
+        baseline: The run of the file as loaded (or None).
+        model: The model (for what was changed).
+        outlook: The forecast in one sentence (:func:`sim.ui.classroom.forecast_line`).
+        why: The explanation of a finished run in sentences (:func:`sim.ui.classroom.explanation_for`).
+    """
     s = snapshot.scenario
     lines = summary(snapshot, baseline, model.changes)
     out = [f"<p><b>{html.escape(lines[0])}</b></p>"]
     out += [f"<p>{html.escape(line)}</p>" for line in lines[1:]]
+    if outlook:
+        out.append(f'<p class="negsim-forecast"><b>The forecast:</b> {html.escape(outlook)}</p>')
+    if why:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in why)
+        out.append(f'<div class="negsim-why"><p><b>Why:</b></p><ul>{items}</ul></div>')
     nash = snapshot.benchmarks.get("nash")
     kinds = {None: "text now", True: "deal", False: "forecast"}
     head = ["issue", kinds[None if snapshot.deal is None else all(snapshot.accepts.values())], "Nash"]

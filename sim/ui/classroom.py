@@ -49,10 +49,15 @@ from sim.core.scenario import Party, Scenario
 from sim.engine.model import NegotiationModel
 from sim.engine.outcome import History, Outcome
 from sim.engine.scenarios import load_scenario
+from sim.experiments.explain import explain_run
+from sim.experiments.explain_text import explanation_sentences
+from sim.experiments.forecast import Forecast, forecast
+from sim.experiments.forecast_text import context_line
 from sim.protocols import ENDINGS, protocol_names
 from sim.report.tables import ENDING_WORDS
 
 __all__ = [
+    "UI_FORECAST_RUNS",
     "baseline_run",
     "changed_values",
     "ClassroomModel",
@@ -60,6 +65,9 @@ __all__ = [
     "control_notes",
     "controls",
     "default_scenario",
+    "explanation_for",
+    "forecast_for",
+    "forecast_line",
     "frontier_for",
     "load_cached",
     "model_params",
@@ -580,6 +588,28 @@ def solutions_for(scenario: Scenario) -> Solutions:
 def frontier_for(scenario: Scenario, parties: tuple[str, str]) -> tuple:
     """The Pareto frontier of two parties (computed once per scenario content and pair)."""
     return _cached(("frontier", scenario.sha256, *parties), lambda: pareto_frontier(scenario, parties))
+
+
+UI_FORECAST_RUNS = 500
+"""Draws behind the classroom's forecast band (fewer than the command line's 2,000: it follows every slider)."""
+
+
+def forecast_for(scenario: Scenario) -> Forecast:
+    """The forecast of the scenario as the sliders set it (computed once per scenario content)."""
+    return _cached(("forecast", scenario.sha256), lambda: forecast(scenario, runs=UI_FORECAST_RUNS))
+
+
+def forecast_line(scenario: Scenario) -> str:
+    """The forecast in one sentence (see :func:`sim.experiments.forecast_text.context_line`)."""
+    return context_line(forecast_for(scenario))
+
+
+def explanation_for(run: Snapshot) -> list[str]:
+    """Why a finished run ended as it did, in sentences (empty while it runs; once per run)."""
+    if not run.done:
+        return []
+    key = ("explain", run.scenario.sha256, run.protocol, run.seed, run.t)
+    return _cached(key, lambda: explanation_sentences(explain_run(run)))
 
 
 def baseline_run(scenario: Scenario) -> Outcome:

@@ -1,0 +1,87 @@
+"""Table slots: win-sets, softening and path points written into the arrays equal validated variants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import GENEVA, ROOT
+
+from sim.core.compile import compile_params
+from sim.core.errors import UserError
+from sim.core.params import KernelParams
+from sim.core.slots import apply_values
+from sim.core.table_slots import split_table_values, table_slot
+from sim.engine.scenarios import load_scenario
+
+ISTANBUL = ROOT / "scenarios" / "istanbul-2022.toml"
+
+CASES = [
+    (GENEVA, "parties.russia.red_lines.territory.soften", [0.0, 0.004, 0.02], "red_lines.soften"),
+    (GENEVA, "parties.russia.red_lines.territory.cost", [0.0, 0.05, 0.2], "red_lines.cost"),
+    (GENEVA, "parties.us.ratification.bounds.sanctions_relief.max", [0.6, 0.75, 0.9], "ratification.high"),
+    (GENEVA, "parties.ukraine.ratification.bounds.nato.min", [0.0, 0.1, 0.3], "ratification.low"),
+    (GENEVA, "parties.ukraine.ratification.min_utility", [0.3, 0.45, 0.5], "ratification.min_utility"),
+    (GENEVA, "parties.russia.ratification.min_utility", [0.3, 0.45, 0.5], "ratification.min_utility"),
+    (GENEVA, "parties.ukraine.ratification.logistic.midpoint", [0.4, 0.45, 0.5], "ratification.midpoint"),
+    (GENEVA, "parties.ukraine.ratification.logistic.steepness", [6, 12, 20], "ratification.steepness"),
+    (GENEVA, "issues.territory.no_deal_path.1.1", [0.13, 0.2, 0.31], "floor_table"),
+    (ISTANBUL, "parties.russia.walkaway_path.1.1", [0.4, 0.45, 0.5], "walkaways.table"),
+    (ISTANBUL, "parties.ukraine.walkaway_path.3.1", [0.55, 0.65, 0.75], "walkaways.table"),
+]
+
+
+def variant_rows(scenario, path, values) -> KernelParams:
+    return KernelParams.stack([compile_params(scenario.with_values({path: v}), 1) for v in values])
+
+
+@pytest.mark.parametrize(("file", "path", "values", "field"), CASES)
+def test_table_slot_equals_a_validated_variant(file, path, values, field):
+    s = load_scenario(file)
+    slot = table_slot(s, path)
+    assert slot is not None and slot.field == field
+    fast = apply_values(compile_params(s, len(values)), s, {path: values})
+    slow = variant_rows(s, path, values)
+    assert np.array_equal(fast.array(field), slow.array(field), equal_nan=True)
+    assert fast.has_ratification == slow.has_ratification
+
+
+def test_two_points_of_one_path_and_other_slots_together():
+    s = load_scenario(ISTANBUL)
+    values = {
+        "parties.ukraine.walkaway_path.1.1": [0.4, 0.5],
+        "parties.ukraine.walkaway_path.2.1": [0.5, 0.6],
+        "parties.ukraine.walkaway_path.2.0": [6, 7],  # a round: the whole path goes through variants
+        "parties.russia.walkaway_path.2.1": [0.5, 0.55],
+    }
+    slots, table, rest = split_table_values(s, values)
+    assert set(slots) == {"parties.russia.walkaway_path.2.1"}
+    assert set(rest) == {p for p in values if p.startswith("parties.ukraine")}
+    fast = apply_values(compile_params(s, 2), s, values)
+    slow = KernelParams.stack(
+        [compile_params(s.with_values({p: v[row] for p, v in values.items()}), 1) for row in range(2)]
+    )
+    assert np.array_equal(fast.walkaways.table, slow.walkaways.table, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "fragment"),
+    [
+        ("parties.russia.ratification.logistic.midpoint", None),  # Russia has no logistic rule: variants
+        ("parties.russia.walkaway_path.0.1", None),  # Russia has no path in Geneva
+        ("parties.russia.walkaway_path.0.0", None),  # a round, not a value
+    ],
+)
+def test_paths_without_a_table_slot(path, fragment):
+    assert table_slot(load_scenario(GENEVA), path) is None
+
+
+def test_bad_values_are_named_with_what_is_allowed():
+    s = load_scenario(GENEVA)
+    with pytest.raises(UserError) as info:
+        apply_values(compile_params(s, 2), s, {"parties.us.ratification.bounds.recognition.max": [0.5, 1.5]}, "x.toml")
+    assert str(info.value) == (
+        "x.toml: parties.us.ratification.bounds.recognition.max: must be a number in [0, 1] "
+        "(the issue's min..max); got 1.5"
+    )
+    with pytest.raises(UserError, match="soften: must be a number >= 0; got -1"):
+        apply_values(compile_params(s, 1), s, {"parties.russia.red_lines.territory.soften": [-1.0]})
