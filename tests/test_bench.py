@@ -15,6 +15,9 @@ def test_bench_json_keys(capsys):
     for key in ("stepped_runs_per_s", "batched_runs_per_s", "batched_parallel_runs_per_s", "peak_rss_mb"):
         assert result[key] > 0
     assert result["protocol"] == "mediated" and result["runs"] == 300
+    from sim import protocol_names
+
+    assert set(result["protocols"]) == set(protocol_names()) and min(result["protocols"].values()) > 0
 
 
 def test_bench_table(capsys):

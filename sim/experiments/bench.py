@@ -24,9 +24,9 @@ from sim.engine.kernel import run_kernel
 from sim.engine.model import NegotiationModel
 from sim.engine.scenarios import scenario_from_dict
 from sim.experiments.flops import FLOP_LIMIT, flop_rates
-from sim.protocols import resolve_protocol
+from sim.protocols import protocol_names, resolve_protocol
 
-__all__ = ["bench", "bench_report", "startup", "startup_report"]
+__all__ = ["bench", "bench_report", "protocol_rates", "startup", "startup_report"]
 
 
 def _batched(scenario: Scenario, protocol: str, seeds: np.ndarray) -> int:
@@ -44,6 +44,23 @@ def _peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(own, children) / 1024.0  # Linux reports kilobytes
+
+
+def protocol_rates(scenario: Scenario, runs: int = 2_000) -> dict[str, float]:
+    """Runs per second of every protocol on the scenario in the batched engine, one core (CPU time).
+
+    Each protocol plays ``runs`` rows in one batch after a warm-up of 100 rows (which also fills
+    the caches kept per bargaining problem, e.g. zeuthen's candidate offers).
+    """
+    out: dict[str, float] = {}
+    for name in protocol_names():
+        protocol = resolve_protocol(scenario, name)
+        run_kernel(protocol, compile_params(scenario, 100), spawn_seeds(0, 100))  # warm-up
+        params, seeds = compile_params(scenario, runs), spawn_seeds(1, runs)
+        started = time.process_time()
+        run_kernel(protocol, params, seeds)
+        out[name] = round(runs / (time.process_time() - started), 1)
+    return out
 
 
 def bench(
@@ -66,7 +83,9 @@ def bench(
         ``stepped_runs_per_s``, ``batched_runs_per_s``,
         ``batched_parallel_runs_per_s``, ``peak_rss_mb``, ``flops`` (per kernel:
         flops per run-round, the rate reached on one core and its distance to
-        1e9 flop/s; :mod:`sim.experiments.flops`) and context.
+        1e9 flop/s; :mod:`sim.experiments.flops`), ``protocols`` (runs per
+        second of every protocol, :func:`protocol_rates` on ``min(runs, 2000)``
+        rows) and context.
     """
     from sim.experiments.sweep import process_context
 
@@ -100,6 +119,7 @@ def bench(
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "speedup_batched_vs_stepped": round(batched / stepped, 1),
         "flops": flop_rates(scenario, runs),
+        "protocols": protocol_rates(scenario, min(runs, 2_000)),
         "scenario": scenario.name,
         "protocol": name,
         "runs": runs,
