@@ -207,12 +207,11 @@ class NashDemand(Protocol):
         u = candidate_utilities(params, cand) if moved else memory.utility  # (B, P, M)
         table = np.empty(params.batch, dtype=np.int64)
         positions = np.empty((params.batch, params.n_parties), dtype=np.int64)
+        scale = np.where(gain > 0, gain, 1.0)[:, :, None]  # a share of the possible gain, where there is one
         for start in range(0, params.batch, ROW_CHUNK):
             rows = slice(start, start + ROW_CHUNK)
             slack = u[rows] - demand[rows, :, None]  # (rows, P, M)
-            share = gain[rows, :, None]
-            np.divide(slack, share, out=slack, where=share > 0)  # a share of the possible gain, where there is one
-            table[rows], positions[rows] = demand_choices(slack)
+            table[rows], positions[rows] = demand_choices(np.divide(slack, scale[rows], out=slack))
         every = np.arange(params.batch)
         text = cand[every, table]
         demands = cand[every[:, None], positions]
