@@ -198,9 +198,22 @@ def _same(new, old):
             assert np.array_equal(u, v, equal_nan=True)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.toml")))
+def _on_options():
+    """One continuous issue, one discrete (texts put on options), one on a grid."""
+    data = two_party_data(protocol="nash_demand", rounds=40)
+    levels = {"0": "none", "0.25": "some", "0.5": "half", "1": "all"}
+    data["issues"]["y"] = {"min": 0, "max": 1, "levels": levels, "discrete": True}
+    data["issues"]["z"] = {"min": 0, "max": 10, "step": 3}
+    for party, ideal in zip(data["parties"].values(), (0.0, 1.0), strict=True):
+        party["ideal"].update(y=ideal, z=10 * ideal)
+        party["salience"].update(y=0.5, z=0.3)
+    return scenario_from_dict(data)
+
+
+@pytest.mark.parametrize("name", [*sorted(p.name for p in SCENARIOS.glob("*.toml")), "on-options"])
 def test_protocol_gives_the_rounds_of_the_old_step(name):
-    params = compile_params(load_scenario(SCENARIOS / name), 300)  # more rows than a chunk
+    scenario = _on_options() if name == "on-options" else load_scenario(SCENARIOS / name)
+    params = compile_params(scenario, 300)  # more rows than a chunk
     seeds = np.arange(300)
     _same(_rounds(NashDemand(), params, seeds), _rounds(_OldNashDemand(), params, seeds))
 
