@@ -26,6 +26,7 @@ from sim.engine.model import NegotiationModel
 from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.protocols.bdm import (
     VARIANTS,
+    VOTES_PER_CHUNK,
     Bdm,
     bdm_challenges,
     bdm_forecast,
@@ -458,3 +459,26 @@ def test_cycle_memory_restarts_when_an_event_changes_the_moves():
     seeds = np.arange(8)
     assert params.events.probability.shape == (8, 2)
     _same_rounds(_every_round(Bdm(), params, seeds), _every_round(_OldBdm(), params, seeds))
+
+
+def test_many_actors_in_several_chunks_give_the_rounds_of_the_old_step():
+    # 10 actors: VOTES_PER_CHUNK // 10**3 = 131 contests at a time, 40 rows x 4 issues = 160 contests
+    rng = np.random.default_rng(3)
+    issues = {f"i{k}": {"min": 0, "max": 100} for k in range(4)}
+    parties = {
+        f"p{a}": {
+            "name": f"P{a}",
+            "capability": float(rng.uniform(0.1, 1)),
+            "patience": 0.9,
+            "walkaway": 0.0,
+            "ideal": {i: float(rng.choice([0, 25, 40, 50, 75, 100])) for i in issues},
+            "salience": {i: float(rng.uniform(0.1, 1)) for i in issues},
+        }
+        for a in range(10)
+    }
+    scenario = scenario_from_dict({"scenario": {"name": "many", "rounds": 12}, "issues": issues, "parties": parties})
+    params = compile_params(scenario, 40)
+    assert VOTES_PER_CHUNK // 10**3 < 40 * 4
+    seeds = np.arange(40)
+    for variant in VARIANTS:
+        _same_rounds(_every_round(Bdm(variant), params, seeds), _every_round(_OldBdm(variant), params, seeds))

@@ -90,8 +90,8 @@ __all__ = [
     "VARIANTS",
     "Bdm",
     "BdmMemory",
-    "CONTEST_CHUNK",
     "CYCLE_MEMORY",
+    "VOTES_PER_CHUNK",
     "bdm_challenges",
     "bdm_expected_utility",
     "bdm_forecast",
@@ -311,8 +311,9 @@ def bdm_forecast(x: np.ndarray, power: np.ndarray, variant: str = "reference") -
 CYCLE_MEMORY = 6
 """Rounds of positions each row remembers to recognise a cycle (see :class:`Bdm`)."""
 
-CONTEST_CHUNK = 2048
-"""Contests (issues of rows) computed together: their votes, ``(P, P, P, CONTEST_CHUNK)``, stay in the cache."""
+VOTES_PER_CHUNK = 2**17
+"""Votes computed together: ``VOTES_PER_CHUNK // P**3`` contests (issues of rows) at a time, so that their
+votes ``(P, P, P, contests)`` (1 MiB) stay in the cache (2,048 contests of 4 actors, 5 of 30)."""
 
 
 @dataclass(frozen=True)
@@ -399,8 +400,9 @@ class Bdm(Protocol):
                 new = np.where(repeat[:, None, :], after, new)
                 known |= repeat
         rows, issues = np.nonzero(active[:, None] & (memory.delta > 0) & ~known)
-        for start in range(0, len(rows), CONTEST_CHUNK):
-            row, issue = rows[start : start + CONTEST_CHUNK], issues[start : start + CONTEST_CHUNK]
+        chunk = max(1, VOTES_PER_CHUNK // x.shape[1] ** 3)
+        for start in range(0, len(rows), chunk):
+            row, issue = rows[start : start + chunk], issues[start : start + chunk]
             salience = params.prefs.salience[row, :, issue].T  # (P, n)
             power = params.capability[row].T * salience
             moved = _moves(x[row, :, issue].T, power, salience, memory.delta[row, issue], self.variant == "literature")
