@@ -361,3 +361,17 @@ def test_protocol_gives_the_rounds_of_the_row_by_row_step(name):
 def test_relative_tolerance_must_not_be_negative():
     with pytest.raises(ValueError, match="relative_tolerance"):
         Exchange(relative_tolerance=-1e-9)
+
+
+def test_rows_in_chunks_give_the_rounds_of_the_row_by_row_step(monkeypatch):
+    from sim.core.compile import compile_params
+    from sim.engine.kernel import play
+    from sim.engine.scenarios import load_scenario
+    from sim.protocols import exchange
+
+    monkeypatch.setattr(exchange, "EXCHANGES_PER_CHUNK", 600)  # Geneva: 6 pairs x 7**2 issue pairs -> 2 rows
+    params = compile_params(load_scenario(SCENARIOS / "geneva-2025-11.toml"), 5)
+    seeds = np.arange(5)
+    rounds = [list(play(proto, params, seeds)) for proto in (Exchange(), _RowByRow())]
+    for new, old in zip(*rounds, strict=True):
+        assert np.array_equal(new.demands, old.demands) and np.array_equal(new.text, old.text)
