@@ -33,14 +33,10 @@ def _integer(domain_name: str, flag: str):
     def parse(text: str) -> int:
         from sim.core import schema
 
-        domain = getattr(schema, domain_name)
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(domain.message(repr(text))) from None
-        if not domain.contains(value):
-            raise argparse.ArgumentTypeError(domain.message(value))
-        return value
+        try:  # ASCII digits only: not " 7 ", "1_000" or other scripts' digits, which int() takes
+            return schema.parse_integer(text, getattr(schema, domain_name))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     parse.__name__ = flag
     return parse
@@ -347,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="run an experiment (grid, lhs, sobol, morris, montecarlo) into Parquet")
     p.add_argument("experiment", help="experiment TOML file (experiments/*.toml)")
-    p.add_argument("--workers", type=_integer("COUNT", "workers"), help="local processes (default: all cores)")
+    p.add_argument("--workers", type=_integer("WORKERS", "workers"), help="local processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--out", type=Path, help="root folder (default: results/); writes <root>/<experiment>/<hash8>/")
     p.add_argument("--no-analyze", action="store_true", help="skip the figures at the end")

@@ -43,7 +43,7 @@ def test_run_flags_are_recorded(workdir):
     [
         (["run", "S", "--seed", "x"], "argument --seed: must be an integer in [0, 2**63 - 1]; got 'x'"),
         (["run", "S", "--seed", "99999999999999999999"], "argument --seed: must be an integer in [0, "),
-        (["run", "S", "--rounds", "0"], "argument --rounds: must be an integer >= 1; got 0"),
+        (["run", "S", "--rounds", "0"], "argument --rounds: must be an integer in [1, 10_000]; got 0"),
         (["run", "S", "--protocol", "auction"], "argument --protocol: must be one of mediated"),
         (["run"], "the following arguments are required: scenario"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),

@@ -6,12 +6,14 @@ of :class:`~sim.core.params.KernelParams` (written straight into the arrays,
 fast) or, for any other number of the file, to a validated variant of the
 scenario (correct for any path, about a thousand variants a second).
 :func:`apply_values` sets a column of values, one per row. Every value is
-checked against the same :mod:`~sim.core.schema` domain as in a file.
+checked against the same :mod:`~sim.core.schema` domain as in a file, and
+every row against the same rules (:func:`check_values`): what a file may not
+hold, no sweep can set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,26 +24,34 @@ from sim.core.compile import compile_params
 from sim.core.errors import Problem, UserError
 from sim.core.params import KernelParams
 from sim.core.scenario import Scenario, get_path
-from sim.core.schema import STRATEGIES, Domain
+from sim.core.scenario.messages import domain_at
+from sim.core.scenario.samples import check_samples
+from sim.core.schema import STRATEGIES, Domain, shown
 
-__all__ = ["SCENARIO_FIELD", "ParameterSlot", "apply_values", "parameter_slot"]
+__all__ = ["SCENARIO_FIELD", "ParameterSlot", "apply_values", "check_values", "parameter_slot"]
 
 SCENARIO_FIELD = "scenario"
 """Slot field of paths applied by re-validating the scenario (no direct kernel slot)."""
 
 PARTY_NUMBERS = {
-    "capability": ("capability", schema.NON_NEGATIVE),
-    "patience": ("patience", schema.DISCOUNT),
-    "walkaway": ("walkaways.start", schema.UNIT),
-    "walkaway_drift": ("walkaways.drift", schema.REAL),
+    "capability": "capability",
+    "patience": "patience",
+    "walkaway": "walkaways.start",
+    "walkaway_drift": "walkaways.drift",
 }
-"""Per-party numbers with a kernel slot: path key -> (field, domain)."""
+"""Per-party numbers with a kernel slot: path key -> field (the domain is the scenario file's)."""
 
 PARTY_ISSUE_NUMBERS = {
-    "salience": ("prefs.salience", schema.UNIT),
-    "curvature": ("prefs.curvature", schema.POSITIVE),
+    "salience": "prefs.salience",
+    "curvature": "prefs.curvature",
 }
 """Per-party, per-issue numbers (not positions) with a kernel slot."""
+
+
+def _domain(path: str) -> Domain:
+    """The allowed values of the scenario field at ``path`` (its type in the file's spec)."""
+    return domain_at(path) or schema.REAL
+
 
 FIXED_KEYS = {
     "issues": ("min", "max", "step", "levels", "label", "unit"),
@@ -74,25 +84,38 @@ class ParameterSlot:
     scale: float = 1.0
     categories: tuple[str, ...] | None = None
 
+    def problem(self, values: Any, source: str = "", describe: Callable[[int], str] | None = None) -> Problem | None:
+        """The first value not allowed (naming its sample when ``describe`` is given), or None."""
+        if self.categories is not None:
+            names = np.asarray(values, dtype=object).ravel()
+            bad = [k for k, v in enumerate(names) if not isinstance(v, str) or v not in self.categories]
+            if not bad:
+                return None
+            message = f"must be one of {', '.join(self.categories)}; got {shown(names[bad[0]])}"
+            return Problem(source, self.path, f"{message} ({describe(bad[0])})" if describe else message)
+        try:
+            array = np.asarray(values, dtype=float).ravel()
+        except (TypeError, ValueError, OverflowError):
+            return Problem(source, self.path, self.domain.message("a non-number"))
+        ok = self.domain.mask(array)
+        if ok.all():
+            return None
+        first = int(np.flatnonzero(~ok)[0])
+        message = self.domain.message(f"{array[first]:g}")
+        return Problem(source, self.path, f"{message} ({describe(first)})" if describe else message)
+
     def encode(self, values: Any, source: str = "") -> np.ndarray:
         """Check ``values`` against the allowed range and turn them into kernel units.
 
         Raises:
             UserError: Naming the path, what is allowed and the first bad value.
         """
+        problem = self.problem(values, source)
+        if problem is not None:
+            raise UserError(problem)
         if self.categories is not None:
-            names = np.asarray(values, dtype=object)
-            bad = [v for v in names if v not in self.categories]
-            if bad:
-                raise UserError.at(source, self.path, f"must be one of {', '.join(self.categories)}; got {bad[0]!r}")
-            return np.array([self.categories.index(v) for v in names], dtype=np.int64)
-        try:
-            array = np.asarray(values, dtype=float)
-        except (TypeError, ValueError):
-            raise UserError.at(source, self.path, self.domain.message("a non-number")) from None
-        ok = self.domain.mask(array)
-        if not ok.all():
-            raise UserError.at(source, self.path, self.domain.message(f"{array[~ok].flat[0]:g}"))
+            return np.array([self.categories.index(v) for v in np.asarray(values, dtype=object)], dtype=np.int64)
+        array = np.asarray(values, dtype=float)
         if self.domain.integer:
             return array.astype(np.int64)
         return (array - self.offset) / self.scale
@@ -111,8 +134,7 @@ def _party_slot(scenario: Scenario, path: str, keys: list[str], fail) -> Paramet
     if len(keys) == 3 and keys[2] in ("walkaway", "walkaway_drift") and scenario.parties[a].walkaway_path:
         raise fail(f"{keys[1]} has a walkaway_path; vary its points in the scenario file instead")
     if len(keys) == 3 and keys[2] in PARTY_NUMBERS:
-        field, domain = PARTY_NUMBERS[keys[2]]
-        return ParameterSlot(path, field, (a,), domain)
+        return ParameterSlot(path, PARTY_NUMBERS[keys[2]], (a,), _domain(path))
     if len(keys) == 3 and keys[2] == "strategy":
         return ParameterSlot(path, "strategy", (a,), categories=STRATEGIES)
     per_issue = len(keys) == 4 and keys[2] in ("ideal", *PARTY_ISSUE_NUMBERS)
@@ -126,8 +148,7 @@ def _party_slot(scenario: Scenario, path: str, keys: list[str], fail) -> Paramet
         if red_line:
             field = "red_lines.low" if keys[4] == "min" else "red_lines.high"
             return _position(path, field, (a, i), scenario.issues[i])
-        field, domain = PARTY_ISSUE_NUMBERS[keys[2]]
-        return ParameterSlot(path, field, (a, i), domain)
+        return ParameterSlot(path, PARTY_ISSUE_NUMBERS[keys[2]], (a, i), _domain(path))
     return None
 
 
@@ -136,11 +157,11 @@ def _header_slot(scenario: Scenario, path: str, keys: list[str], fail) -> Parame
     if len(keys) == 3 and keys[1] == "mediator_bias":
         if keys[2] not in parties:
             raise fail(f"unknown party {keys[2]!r}; parties: {', '.join(parties)}")
-        return ParameterSlot(path, "mediation.bias", (parties.index(keys[2]),), schema.NON_NEGATIVE)
+        return ParameterSlot(path, "mediation.bias", (parties.index(keys[2]),), _domain(path))
     if path == "scenario.noise":
-        return ParameterSlot(path, "mediation.noise", (), schema.NON_NEGATIVE)
+        return ParameterSlot(path, "mediation.noise", (), _domain(path))
     if path == "scenario.rounds":
-        return ParameterSlot(path, "rounds", (), schema.ROUNDS)
+        return ParameterSlot(path, "rounds", (), _domain(path))
     if len(keys) == 3 and keys[1] == "opening" and isinstance(scenario.opening, dict):
         if keys[2] not in issues:
             raise fail(f"unknown issue {keys[2]!r}; issues: {', '.join(issues)}")
@@ -177,7 +198,46 @@ def parameter_slot(scenario: Scenario, path: str, source: str = "") -> Parameter
     except (KeyError, IndexError, TypeError, ValueError):
         if not (keys[0] == "parties" and len(keys) >= 3 and keys[1] in scenario.party_ids):
             raise fail("no such number in the scenario") from None
-    return ParameterSlot(path, SCENARIO_FIELD, (), schema.REAL)
+    return ParameterSlot(path, SCENARIO_FIELD, (), _domain(path))
+
+
+def check_values(
+    scenario: Scenario,
+    values: Mapping[str, Any],
+    source: str = "",
+    describe: Callable[[int], str] | None = None,
+) -> list[Problem]:
+    """Every problem of setting per-row ``values`` on a scenario: paths, allowed values, the file's rules.
+
+    Each row must make a scenario that its file could hold: every value in
+    its field's domain, and every rule spanning fields (the scenario's
+    rules, the protocols' included) true, checked on all rows at once.
+
+    Args:
+        scenario: The scenario the rows start from.
+        values: ``{path: values}``, one per row.
+        source: Name of the input the values come from, for messages.
+        describe: Names row k in messages (default ``"sample k"``).
+
+    Returns:
+        The problems; a rule's problem names its first offending row.
+    """
+    problems: list[Problem] = []
+    slots: dict[str, ParameterSlot] = {}
+    for path in values:
+        try:
+            slots[path] = parameter_slot(scenario, path, source)
+        except UserError as exc:
+            problems += exc.problems
+    for path, slot in slots.items():
+        problem = slot.problem(values[path], source, describe or (lambda k: f"sample {k}"))
+        if problem is not None:
+            problems.append(problem)
+    if problems or not values:
+        return problems
+    columns = {path: np.asarray(column) for path, column in values.items()}
+    found = check_samples(scenario.data, columns, scenario.source, scenario.rules, describe)
+    return [Problem(source or p.source, p.field, p.message) for p in found]
 
 
 def apply_values(params: KernelParams, scenario: Scenario, values: Mapping[str, Any], source: str = "") -> KernelParams:
@@ -199,15 +259,10 @@ def apply_values(params: KernelParams, scenario: Scenario, values: Mapping[str, 
         New parameters; normalised weights are recomputed when saliences change.
     """
     changed: dict[str, np.ndarray] = {}
-    problems: list[Problem] = []
-    slots: dict[str, ParameterSlot] = {}
-    for path in values:
-        try:
-            slots[path] = parameter_slot(scenario, path, source)
-        except UserError as exc:
-            problems += exc.problems
+    problems = check_values(scenario, values, source)
     if problems:
         raise UserError(problems)
+    slots = {path: parameter_slot(scenario, path, source) for path in values}
     general = [path for path, slot in slots.items() if slot.field == SCENARIO_FIELD]
     if general:
         params = _variant_params(params, scenario, {p: values[p] for p in general}, source)
@@ -225,10 +280,7 @@ def apply_values(params: KernelParams, scenario: Scenario, values: Mapping[str, 
         raise UserError(problems)
     if "prefs.salience" in changed:
         salience = changed["prefs.salience"]
-        total = salience.sum(axis=-1, keepdims=True)
-        if np.any(total <= 0):
-            raise UserError.at(source, "salience", "every party needs at least one salience > 0 in every run")
-        changed["prefs.weight"] = salience / total
+        changed["prefs.weight"] = salience / salience.sum(axis=-1, keepdims=True)  # > 0: checked above
     return params.with_arrays(changed)
 
 

@@ -11,7 +11,6 @@ on one line naming the file, the field path and what is allowed.
 from __future__ import annotations
 
 import copy
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,8 @@ from sim.core.scenario.paths import canonical_sha256, set_path
 from sim.core.scenario.ranges import resolve_ranges
 from sim.core.scenario.rules import RULES, Rule, check_rules
 from sim.core.scenario.spec import RatificationSpec, ScenarioSpec
+from sim.core.schema import limit, shown
+from sim.core.tomlfile import depth_of, read_toml
 
 __all__ = [
     "Coalition",
@@ -277,20 +278,7 @@ def load_scenario(path: str | Path, rules: tuple[Rule, ...] = RULES) -> Scenario
     Raises:
         UserError: Listing every problem in the file.
     """
-    source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UserError.at(source, "", "file not found") from None
-    except OSError as exc:
-        raise UserError.at(source, "", f"cannot read: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UserError.at(source, "", "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError.at(source, "", f"not valid TOML: {exc}") from None
-    return scenario_from_dict(data, source, rules)
+    return scenario_from_dict(read_toml(path), str(path), rules)
 
 
 def scenario_from_dict(
@@ -309,6 +297,11 @@ def scenario_from_dict(
     Raises:
         UserError: Listing every problem found.
     """
+    depth = limit("depth")
+    if not isinstance(data, Mapping):
+        raise UserError.at(source, "", f"must be tables of a scenario file; got {shown(data)}")
+    if depth_of(data, depth.value) > depth.value:
+        raise UserError.at(source, "", f"nested too deeply: {depth.message('more')}")
     problems: list[Problem] = []
     ranges: dict[str, tuple[float, float]] = {}
     resolved = resolve_ranges(copy.deepcopy(dict(data)), source, (), ranges, problems)
