@@ -62,14 +62,14 @@ def test_bad_flags_one_line_exit_2(workdir, capsys, args, fragment):
 def test_out_must_not_be_a_file(workdir, capsys):
     (workdir / "taken").write_text("my notes")
     assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "taken"]) == 2
-    assert "--out: taken exists and is not a directory" in capsys.readouterr().err
+    assert "--out: taken: exists and is not a folder" in capsys.readouterr().err
     assert (workdir / "taken").read_text() == "my notes"
 
 
 def test_out_that_cannot_be_made_is_named_before_any_work(workdir, capsys):
     (workdir / "afile").write_text("x")
     assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "afile/sub"]) == 2
-    assert "negsim: error: --out: cannot create afile/sub" in capsys.readouterr().err
+    assert "negsim: error: --out: afile/sub: cannot write there" in capsys.readouterr().err
 
 
 def test_solve_prints_every_benchmark(workdir, capsys):

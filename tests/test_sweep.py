@@ -156,19 +156,23 @@ def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path, how):
 
 
 def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path):
-    import os
+    import fcntl
 
     from sim.core.errors import UserError
 
     e = experiment_from_dict(_spec(), "small.toml")
     directory = sweep_dir(e, tmp_path)
     directory.mkdir(parents=True)
-    (directory / "sweep.lock").write_text(str(os.getpid()))  # a live process holds it
-    with pytest.raises(UserError, match="another sweep"):
-        sweep(e, tmp_path, workers=1, progress=False)
-    (directory / "sweep.lock").write_text("999999999")  # a dead one: taken over
+    lock = directory / "sweep.lock"
+    lock.write_text("4242\n")
+    with open(lock) as held:  # another sweep holds the OS lock
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(UserError, match=r"another sweep \(pid 4242\) is writing here"):
+            sweep(e, tmp_path, workers=1, progress=False)
+    # a stale lock file whose pid now belongs to a live process (pid 1): no lock is held, so it is taken over
+    lock.write_text("1\n")
     sweep(e, tmp_path, workers=1, progress=False)
-    assert not (directory / "sweep.lock").exists()
+    assert not lock.exists()
 
 
 def test_resume_refuses_to_mix_code_versions(tmp_path):

@@ -25,6 +25,7 @@ import numpy as np
 from sim.core.errors import CONTROL_CHARACTERS, printable
 
 __all__ = [
+    "BENCH_RUNS",
     "BIAS",
     "CAPABILITY",
     "CHUNK_SIZE",
@@ -43,6 +44,8 @@ __all__ = [
     "MAX_RUNS",
     "MAX_SEED",
     "MAX_WORKERS",
+    "MEGABYTES",
+    "MINUTES",
     "NOISE",
     "NON_NEGATIVE",
     "POINTS",
@@ -58,6 +61,7 @@ __all__ = [
     "STEEPNESS",
     "SHOWN_CHARS",
     "STEP",
+    "STEPPED_RUNS",
     "STRATEGIES",
     "SWEEP_LIMITS",
     "SweepLimit",
@@ -168,6 +172,11 @@ MAX_POINTS = 10_000
 POINTS = Domain(f"an integer in [2, {MAX_POINTS:_}]", low=2, high=MAX_POINTS, integer=True)
 MAX_WORKERS = 256
 WORKERS = Domain(f"an integer in [1, {MAX_WORKERS}]", low=1, high=MAX_WORKERS, integer=True)
+BENCH_RUNS = Domain("an integer in [1, 1_000_000]", low=1, high=1_000_000, integer=True)
+"""``negsim bench --runs`` (one batch of this many rows in memory at once)."""
+STEPPED_RUNS = Domain("an integer in [1, 10_000]", low=1, high=10_000, integer=True)
+MINUTES = Domain("an integer in [1, 525_600] (a year)", low=1, high=525_600, integer=True)
+MEGABYTES = Domain("an integer in [1, 1_000_000_000]", low=1, high=10**9, integer=True)
 SEED = Domain("an integer in [0, 2**63 - 1]", low=0, high=MAX_SEED, integer=True)
 PORT = Domain("an integer in 0..65535", low=0, high=65535, integer=True)
 
@@ -313,10 +322,15 @@ def limits_markdown() -> str:
         ("walkaway_drift", DRIFT),
         ("curvature", CURVATURE),
         ("ratification.logistic.steepness", STEEPNESS),
-        ("experiment.runs, negsim bench --runs", RUNS),
+        ("experiment.runs (and the rows of a design)", RUNS),
         ("experiment.chunk_size", CHUNK_SIZE),
         ("points of a grid parameter", POINTS),
-        ("negsim sweep --workers", WORKERS),
+        ("negsim sweep --workers, --blas-threads", WORKERS),
+        ("negsim sweep --max-runs", RUNS),
+        ("negsim sweep --max-minutes", MINUTES),
+        ("negsim sweep --max-memory (MB)", MEGABYTES),
+        ("negsim bench --runs", BENCH_RUNS),
+        ("negsim bench --stepped-runs", STEPPED_RUNS),
         ("seeds", SEED),
     ]
     lines = ["| value | allowed |", "| --- | --- |"]

@@ -21,6 +21,7 @@ combination. All samplers are seeded by the experiment's seed.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ import numpy as np
 __all__ = [
     "DESIGNS",
     "Design",
+    "design_rows",
     "make_design",
     "Parameter",
     "salib_problem",
@@ -106,6 +108,19 @@ def salib_problem(parameters: Sequence[Parameter]) -> dict:
         "names": [p.path for p in ranged],
         "bounds": [[p.low, p.high] for p in ranged],
     }
+
+
+def design_rows(design: str, parameters: Sequence[Parameter], runs: int) -> int:
+    """The number of rows :func:`make_design` makes, computed without making them."""
+    ranged = [p for p in parameters if p.ranged]
+    combos = math.prod(len(p.values) for p in parameters if not p.ranged)
+    if design == "grid":
+        return math.prod(p.points if p.ranged else len(p.values) for p in parameters) * runs
+    if design == "sobol":
+        return runs * (2 * len(ranged) + 2)
+    if design == "morris":
+        return runs * (len(ranged) + 1)
+    return runs * combos
 
 
 def make_design(design: str, parameters: Sequence[Parameter], runs: int, seed: int) -> Design:

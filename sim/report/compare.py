@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from sim.core.scenario import Scenario
 from sim.engine.outcome import PARETO_TOLERANCE, Outcome
 from sim.engine.runner import run
 from sim.protocols import protocol_names
-from sim.report.plots import DPI, TEXT_COLOUR, party_colour
+from sim.report.plots import DPI, TEXT_COLOUR, party_colour, plain_text
 from sim.report.tables import format_table
 
 __all__ = [
@@ -238,11 +239,14 @@ def rows_to_csv(rows: list[dict[str, object]]) -> str:
 
 
 def _write(figure: Figure, table: str, out_dir: Path, stem: str) -> list[Path]:
+    """Each file written under a temporary name and renamed: never half a file."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    png = out_dir / f"{stem}.png"
-    figure.savefig(png, format="png")
-    csv_path = out_dir / f"{stem}.csv"
-    csv_path.write_text(table)
+    png, csv_path = out_dir / f"{stem}.png", out_dir / f"{stem}.csv"
+    plain_text(figure)
+    for path, write in ((png, lambda p: figure.savefig(p, format="png")), (csv_path, lambda p: p.write_text(table))):
+        tmp = path.with_name(f".{path.name}.tmp")
+        write(tmp)
+        os.replace(tmp, path)
     return [png, csv_path]
 
 

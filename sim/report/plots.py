@@ -32,6 +32,7 @@ __all__ = [
     "label_issue_axis",
     "outcome_figures",
     "party_colour",
+    "plain_text",
     "trajectories_figure",
     "utilities_figure",
     "utilities_of",
@@ -41,6 +42,20 @@ __all__ = [
 PARTY_COLOURS = ["#c0392b", "#2471a3", "#7d3c98", "#d4ac0d", "#1e8449", "#ca6f1e", "#5d6d7e", "#a04000"]
 TEXT_COLOUR = "#111111"
 DPI = 110
+
+
+def plain_text(fig: Figure) -> Figure:
+    """Every text of ``fig`` drawn as plain text: a ``$`` in a name or label is a dollar sign, never mathtext.
+
+    Names, labels and units come from scenario files; matplotlib would read
+    ``$...$`` in them as TeX (and fail on some). Numeric tick labels made
+    later, at drawing, hold no ``$``.
+    """
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return fig
 
 
 def party_colour(index: int) -> str:
@@ -307,8 +322,8 @@ def utilities_of(scenario: Scenario, point: dict[str, float]) -> np.ndarray:
 
 
 def save(fig: Figure, path: Path) -> Path:
-    """Write a figure as PNG."""
-    fig.savefig(path, format="png")
+    """Write a figure as PNG (its texts as plain text)."""
+    plain_text(fig).savefig(path, format="png")
     return path
 
 
