@@ -94,7 +94,7 @@ def agreement_heatmap(table: pd.DataFrame, x: str, y: str, title: str) -> Figure
     image = _heatmap_axes(ax, grid, xl, yl, x, y, "RdYlGn", 0, 1, lambda v: f"{100 * v:.0f}")
     fig.colorbar(image, ax=ax, label="probability of a deal")
     ax.set_title(f"{title}\nshare of runs ending in a deal (%)", fontsize=9)
-    fig.tight_layout()
+    plain_text(fig).tight_layout()
     return fig
 
 
@@ -115,7 +115,7 @@ def outcome_heatmaps(table: pd.DataFrame, x: str, y: str, outcomes: list[str], t
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     fig.suptitle(f"{title}: outcomes over {_short(x)} and {_short(y)} (blank: no deal)", fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    plain_text(fig).tight_layout(rect=(0, 0, 1, 0.96))
     return fig
 
 
@@ -158,7 +158,7 @@ def outcomes_vs_parameters(table: pd.DataFrame, parameters: list[str], outcomes:
                 ax.set_ylabel(outcome, fontsize=7)
             ax.tick_params(labelsize=6)
     fig.suptitle(f"{title}: outcomes against each parameter (mean, 95% interval)", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    plain_text(fig).tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
 
@@ -204,7 +204,7 @@ def sensitivity(
     note = f" (skipped, missing or constant values: {', '.join(skipped)})" if skipped else ""
     intervals = "95% intervals" if design == "sobol" else "95% intervals on mu*"
     fig.suptitle(f"{'Sobol' if design == 'sobol' else 'Morris'} sensitivity indices, {intervals}{note}", fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    plain_text(fig).tight_layout(rect=(0, 0, 1, 0.96))
     return fig, results
 
 
@@ -311,7 +311,7 @@ def prim_box(table: pd.DataFrame, parameters: list[str], threshold: float) -> tu
         right.set_xlim(0, 1.3)
         right.set_xlabel("share of the sampled range", fontsize=8)
         right.set_title("\n".join(_wrap(summary["statement"], 80)), fontsize=7)
-    fig.tight_layout()
+    plain_text(fig).tight_layout()
     for summary in boxes.values():
         del summary["trajectory"]
     return fig, boxes

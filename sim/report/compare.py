@@ -219,7 +219,7 @@ def comparison_figure(comparison: ProtocolComparison) -> Figure:
         "dotted = ideals, hatched = red lines; hollow marker = not every party would accept (forecast)",
         fontsize=9,
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    plain_text(fig).tight_layout(rect=(0, 0.03, 1, 0.97))
     return fig
 
 
@@ -469,7 +469,7 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
         f"Scenarios compared ({protocol}): the deal on each issue (star), ideals (ticks), red lines (shaded bars)",
         fontsize=10,
     )
-    fig.tight_layout(rect=(0, 0.02, 1, 0.98))
+    plain_text(fig).tight_layout(rect=(0, 0.02, 1, 0.98))
     return fig
 
 

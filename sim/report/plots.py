@@ -86,7 +86,7 @@ def finish_panels(fig: Figure, axes, used: int, title: str, top: float, bottom: 
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, bottom, 1, top))
+    plain_text(fig).tight_layout(rect=(0, bottom, 1, top))
     return fig
 
 
@@ -293,7 +293,7 @@ def utility_plane_figure(
     ax.set_ylabel(f"utility of {s.party(b_id).name}", fontsize=9)
     ax.legend(fontsize=7, loc="lower left")
     ax.set_title(f"{s.title}: utility plane ({outcome.protocol})", fontsize=10)
-    fig.tight_layout()
+    plain_text(fig).tight_layout()
     return fig
 
 
