@@ -291,6 +291,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     from solara.__main__ import cli as solara_cli
 
+    from sim.ui.hosts import guard_solara
+
+    os.environ["SOLARA_APP"] = "sim.ui.app"  # as solara's run sets it, before its server module is imported
+    guard_solara(args.host)  # requests under another site's name (DNS rebinding) get 400
+
     with contextlib.suppress(click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C stops the server
         solara_cli.main(
             ["run", "sim.ui.app", "--host", args.host, "--port", str(port), "--production", "--no-open"]
