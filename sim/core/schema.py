@@ -49,6 +49,7 @@ __all__ = [
     "NOISE",
     "NON_NEGATIVE",
     "POINTS",
+    "PATH_ROUND",
     "PORT",
     "POSITIVE",
     "REAL",
@@ -163,6 +164,8 @@ MAX_ROUNDS = 10_000
 ROUNDS = Domain(f"an integer in [1, {MAX_ROUNDS:_}]", low=1, high=MAX_ROUNDS, integer=True)
 ROUND = Domain(f"an integer in [0, {MAX_ROUNDS:_}]", low=0, high=MAX_ROUNDS, integer=True)
 """A round number (a coalition's first round)."""
+PATH_ROUND = Domain(f"a number in [0, {MAX_ROUNDS:_}], increasing", low=0, high=MAX_ROUNDS)
+"""The round of a point of a walk-away or no-deal path."""
 MAX_RUNS = 10**9
 RUNS = Domain(f"an integer in [1, {MAX_RUNS:_}]", low=1, high=MAX_RUNS, integer=True)
 COUNT = RUNS
@@ -312,7 +315,8 @@ def limits_markdown() -> str:
     """The tables of ``docs/limits.md``: every bound of this module."""
     numbers = [
         ("scenario.rounds, --rounds", ROUNDS),
-        ("walkaway_path / no_deal_path rounds, coalitions.*.from_round", ROUND),
+        ("coalitions.*.from_round", ROUND),
+        ("the round of a walkaway_path / no_deal_path point", PATH_ROUND),
         ("issue min and max, ideals, red lines, openings, win-set bounds, no-deal paths", COORDINATE),
         ("issues.*.step", STEP),
         ("red_lines.*.soften", SIZE),

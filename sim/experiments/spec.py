@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from sim.core import schema
 from sim.core.errors import Problem, UserError
@@ -81,7 +81,7 @@ class HeaderSpec(Strict):
 class OutcomesSpec(Strict):
     """The ``[outcomes]`` table."""
 
-    names: list[Text]
+    names: list[Text] = Field(description="a list of outcome names")
 
 
 class AnalysisSpec(Strict):

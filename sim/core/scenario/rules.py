@@ -32,7 +32,7 @@ import numpy as np
 from sim.core.errors import Problem
 from sim.core.scenario.fields import is_identifier, is_name
 from sim.core.scenario.messages import OPENING_RULES
-from sim.core.schema import MAX_ROUNDS, limit, shown, strategy_names
+from sim.core.schema import PATH_ROUND, limit, shown, strategy_names
 
 __all__ = [
     "RULES",
@@ -211,7 +211,9 @@ class RuleContext:
             order = "rounds must be >= 0 and increasing; got {r} after {last:g}"
             if self.bad(f"{where}[{k}]", order, (r < 0) | (r <= last), r=r, last=last):
                 return
-            if self.bad(f"{where}[{k}]", f"rounds must be <= {MAX_ROUNDS:_}; got {{r}}", r > MAX_ROUNDS, r=r):
+            if self.bad(
+                f"{where}[{k}]", f"rounds must be <= {PATH_ROUND.high:_.0f}; got {{r}}", r > PATH_ROUND.high, r=r
+            ):
                 return
             last = r
             self.bad(f"{where}[{k}]", f"{what} must be in [{low:g}, {high:g}]; got {{v}}", (v < low) | (v > high), v=v)

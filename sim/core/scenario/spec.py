@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Discriminator, Tag
+from pydantic import Discriminator, Field, Tag
 
 from sim.core.scenario.fields import (
     Bias,
@@ -86,7 +86,7 @@ class RatificationSpec(Strict):
 class CoalitionSpec(Strict):
     """Parties coordinating a joint position."""
 
-    members: bounded(list[Identifier], "parties")
+    members: bounded(list[Identifier], "parties") = Field(description="a list of two or more party ids")
     counter_text: Flag = False
     from_round: Round = 1
 
@@ -111,8 +111,10 @@ class PartySpec(Strict):
     patience: Discount
     walkaway: UnitInterval
     walkaway_drift: Drift = 0.0
-    ideal: bounded(dict[str, Coordinate], "issues")
-    salience: bounded(dict[str, UnitInterval], "issues")
+    ideal: bounded(dict[str, Coordinate], "issues") = Field(description="a table {issue = value} covering every issue")
+    salience: bounded(dict[str, UnitInterval], "issues") = Field(
+        description="a table {issue = weight in [0, 1]} covering every issue"
+    )
     curvature: bounded(dict[str, Curvature], "issues") = {}
     red_lines: bounded(dict[str, RedLineSpec], "issues") = {}
     strategy: Text | None = None
