@@ -163,6 +163,22 @@ class RuleContext:
         found, self.found = self.found, []
         return found
 
+    def first(self, path: str, checks: list[tuple[Any, str]], **values: Any) -> bool:
+        """Record one problem at ``path``: the first of ``checks`` ``(when, message)`` at the earliest sample."""
+        masks = [np.asarray(when) for when, _ in checks]
+        if all(mask.ndim == 0 for mask in masks):
+            return any(self.bad(path, message, when, **values) for when, message in checks if bool(when))
+        rows = max(mask.size for mask in masks)
+        stacked = np.stack([np.broadcast_to(mask, (rows,)) for mask in masks])
+        hits = np.flatnonzero(stacked.any(axis=0))
+        if not hits.size:
+            return False
+        sample = int(hits[0])
+        check = int(np.flatnonzero(stacked[:, sample])[0])
+        only = np.zeros(rows, dtype=bool)
+        only[sample] = True
+        return self.bad(path, checks[check][1], only, **values)
+
     def known_issue(self, path: str, iid: str) -> bool:
         """Whether ``iid`` names an issue; records a problem when not."""
         if iid not in self.issues:
@@ -203,20 +219,28 @@ class RuleContext:
         if not isinstance(path, list):
             return
         last: Any = -1.0
+        alive: Any = True  # per sample: no problem with the rounds so far (a file stops at the first)
         for k, point in enumerate(path):
             if not (isinstance(point, list) and len(point) == 2 and all(is_number(v) for v in point)):
                 self.bad(f"{where}[{k}]", "each point must be [round, value]")
                 return
             r, v = point
-            order = "rounds must be >= 0 and increasing; got {r} after {last:g}"
-            if self.bad(f"{where}[{k}]", order, (r < 0) | (r <= last), r=r, last=last):
-                return
-            if self.bad(
-                f"{where}[{k}]", f"rounds must be <= {PATH_ROUND.high:_.0f}; got {{r}}", r > PATH_ROUND.high, r=r
-            ):
+            order, late = (r < 0) | (r <= last), r > PATH_ROUND.high
+            self.first(
+                f"{where}[{k}]",
+                [
+                    (alive & order, "rounds must be >= 0 and increasing; got {r} after {last:g}"),
+                    (alive & late, f"rounds must be <= {PATH_ROUND.high:_.0f}; got {{r}}"),
+                    (alive & ((v < low) | (v > high)), f"{what} must be in [{low:g}, {high:g}]; got {{v}}"),
+                ],
+                r=r,
+                last=last,
+                v=v,
+            )
+            alive = np.logical_and(alive, np.logical_not(np.logical_or(order, late)))
+            if not np.any(alive):
                 return
             last = r
-            self.bad(f"{where}[{k}]", f"{what} must be in [{low:g}, {high:g}]; got {{v}}", (v < low) | (v > high), v=v)
         if not path:
             self.bad(where, "needs at least one [round, value] point")
 

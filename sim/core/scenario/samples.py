@@ -72,7 +72,7 @@ def check_samples(
         first = int(rows_of_group[0])
         tables = copy.deepcopy(base)
         for path, column in columns.items():
-            value = column[first].item() if not _is_numeric(column) else column[rows_of_group]
+            value = _plain(column[first]) if not _is_numeric(column) else column[rows_of_group]
             set_path(tables, path, value, source)
         for rule in rules:
             for sample, problem in _run(rule, tables, columns, rows_of_group, source, describe):
