@@ -90,3 +90,32 @@ def test_console_script_no_traceback(workdir):
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", "nope.toml"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr == "negsim: error: nope.toml: file not found\n"
+
+
+@pytest.mark.parametrize("out", ["", "."])
+def test_out_must_name_a_folder_not_the_current_one(workdir, capsys, out):
+    (workdir / "outcome.json").write_text("my own")
+    code = None
+    try:
+        code = main(["run", "scenarios/geneva-2025-11.toml", "--no-figures", "--out", out])
+    except SystemExit as exc:  # argparse refuses the empty name
+        code = exc.code
+    assert code == 2
+    assert (workdir / "outcome.json").read_text() == "my own"
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_a_rerun_without_figures_leaves_no_old_figures(workdir):
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "o"]) == 0
+    assert (workdir / "o" / "trajectories.png").exists()
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "o", "--no-figures", "--seed", "3"]) == 0
+    assert sorted(p.name for p in (workdir / "o").iterdir()) == [".negsim-files.json", "outcome.json", "rounds.csv"]
+
+
+def test_a_folder_with_the_users_files_needs_force(workdir, capsys):
+    (workdir / "o").mkdir()
+    (workdir / "o" / "notes.txt").write_text("mine")
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "o", "--no-figures"]) == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "o", "--no-figures", "--force"]) == 0
+    assert (workdir / "o" / "notes.txt").read_text() == "mine" and (workdir / "o" / "outcome.json").exists()
