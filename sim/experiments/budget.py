@@ -27,7 +27,7 @@ from sim.core.schema import SWEEP_LIMITS
 from sim.experiments.samplers import Design
 from sim.experiments.spec import Experiment
 
-__all__ = ["WORKER_MB", "Estimate", "check", "estimate", "limits_with_defaults"]
+__all__ = ["WORKER_MB", "Estimate", "before_design", "check", "estimate", "limits_with_defaults"]
 
 WORKER_MB = 200
 """Resident memory of an idle worker process (Python, numpy, scipy, pandas, pyarrow), in MB."""
@@ -76,6 +76,16 @@ def limits_with_defaults(limits: Mapping[str, float] | None) -> dict[str, float]
 def _rss_mb() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
+
+
+def _design_mb(experiment: Experiment) -> float:
+    """Memory of the design's columns, a seed per row, and the temporaries of building them."""
+    return experiment.rows * (len(experiment.parameters) + 1) * 8 * 3 / 1e6
+
+
+def before_design(experiment: Experiment) -> Estimate:
+    """What can be known before the design is built: its rows and the memory building it takes."""
+    return Estimate(experiment.rows, 0.0, _rss_mb() + _design_mb(experiment), 0.0, 1)
 
 
 def _pilot_task(experiment: Experiment, design: Design, seeds: np.ndarray, rows: np.ndarray, task: Callable) -> dict:
@@ -136,7 +146,7 @@ def estimate(
         slope = max((peaks[-1] - peaks[0]) / (sizes[-1] - sizes[0]), 0.0) if len(sizes) > 1 else peaks[0] / sizes[0]
         chunk = min(experiment.chunk_size, rows)
         chunk_mb = (peaks[0] + slope * max(chunk - sizes[0], 0)) / 1e6
-    design_mb = sum(np.asarray(c).nbytes for c in design.columns.values()) / 1e6 + 8 * rows / 1e6
+    design_mb = _design_mb(experiment)
     table_mb = min(experiment.chunk_size, rows) * (len(design.columns) + len(experiment.outcomes) + 2) * 8 / 1e6
     in_flight = 2 * max(parallel, 1) * table_mb
     memory = _rss_mb() + design_mb + in_flight
@@ -167,7 +177,9 @@ def check(experiment: Experiment, cost: Estimate, limits: Mapping[str, float]) -
     memory = SWEEP_LIMITS["memory"]
     if cost.memory_mb > limits["memory"]:
         problems.append(
-            f"estimated peak memory {cost.memory_mb:,.0f} MB ({cost.chunk_mb:,.0f} MB per chunk) exceeds the limit "
+            f"estimated peak memory {cost.memory_mb:,.0f} MB"
+            + (f" ({cost.chunk_mb:,.0f} MB per chunk)" if cost.chunk_mb else " (the design itself)")
+            + " exceeds the limit "
             f"of {limits['memory']:,.0f} MB (raise it with {memory.flag}, or lower chunk_size or --workers)"
         )
     if problems:

@@ -259,6 +259,7 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
             else:
                 problems += exc.problems
     parameters: list[Parameter] = []
+    before_parameters = len(problems)
     count = limit("parameters")
     sizes = [len(t) for t in (data.get("uncertainties"), data.get("levers")) if isinstance(t, dict)]
     if sum(sizes) > count.value:
@@ -334,7 +335,8 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
         rows = design_rows(head.design, parameters, head.runs)
         if rows > schema.MAX_RUNS:
             bad("experiment.runs", f"the design has {rows:,} runs; at most {schema.MAX_RUNS:,} (see docs/limits.md)")
-    if head is not None and head.design in DESIGNS and scenario is not None:
+    all_given = not any(p.field.startswith(("uncertainties", "levers")) for p in problems[before_parameters:])
+    if head is not None and head.design in DESIGNS and scenario is not None and all_given:
         if head.design in ("sobol", "morris", "lhs", "montecarlo") and not any(p.ranged for p in parameters):
             bad("uncertainties", f"design {head.design} needs at least one {{low, high}} range")
         if head.design in ("sobol", "morris"):

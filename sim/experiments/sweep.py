@@ -390,8 +390,7 @@ def sweep(
     from tqdm import tqdm
 
     limits = budget.limits_with_defaults(limits)
-    if experiment.rows > limits["runs"]:
-        budget.check(experiment, budget.Estimate(experiment.rows, 0.0, 0.0, 0.0, 1), limits)
+    budget.check(experiment, budget.before_design(experiment), limits)  # rows, and the design's own memory
     design = check_design(experiment)  # every sample passes the scenario's rules, before any run
     directory = sweep_dir(experiment, out_root)
     _check_folder(directory, force)
