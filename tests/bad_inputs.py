@@ -157,7 +157,8 @@ FLAG_VALUES = [
 
 
 def nasty_values() -> st.SearchStrategy:
-    return st.one_of(st.sampled_from(NUMBERS), st.sampled_from(STRINGS), st.sampled_from(OTHERS))
+    """A bad value (a fresh copy: cases go on to change the tables they are put in)."""
+    return st.one_of(st.sampled_from(NUMBERS), st.sampled_from(STRINGS), st.sampled_from(OTHERS)).map(copy.deepcopy)
 
 
 def sane_numbers() -> st.SearchStrategy:
@@ -559,8 +560,8 @@ def random_experiment_cases(draw) -> Case:
     data = _small(_experiment(path))
     ids = {"parameter": [("uncertainties", draw(st.sampled_from(PARAMETER_PATHS)))]}
     mutated, what = draw(mutated_tables(data, ids))
-    if draw(st.booleans()):
-        mutated.setdefault("levers", {})[draw(st.sampled_from(PARAMETER_PATHS))] = draw(parameter_specs())
+    if draw(st.booleans()) and isinstance(mutated.setdefault("levers", {}), dict):
+        mutated["levers"][draw(st.sampled_from(PARAMETER_PATHS))] = draw(parameter_specs())
     argv = ["sweep", "e.toml", *SWEEP, *draw(st.sampled_from([["--no-analyze"], []]))]
     return Case("fuzz", f"{path.name}: {what}", argv, {"e.toml": toml_bytes(mutated)})
 
