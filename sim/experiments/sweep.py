@@ -51,6 +51,7 @@ __all__ = [
     "ANALYSIS_FILES",
     "MANIFEST",
     "chunk_path",
+    "chunk_task",
     "process_context",
     "read_results",
     "run_chunk",
@@ -129,7 +130,8 @@ def run_chunk(task: dict[str, Any]) -> pd.DataFrame:
     return table
 
 
-def _task(experiment: Experiment, columns: dict, seeds: np.ndarray, start: int, threads: int = 1) -> dict:
+def chunk_task(experiment: Experiment, columns: dict, seeds: np.ndarray, start: int, threads: int = 1) -> dict:
+    """The task :func:`run_chunk` computes: rows ``start...`` with these design columns and seeds."""
     return {
         "scenario": dict(experiment.scenario.data),
         "source": experiment.scenario.source,
@@ -149,7 +151,7 @@ def _tasks(
     size = experiment.chunk_size
     for index in todo:
         start, stop = index * size, min((index + 1) * size, design.rows)
-        task = _task(experiment, design.block(start, stop), seeds[start:stop], start, threads)
+        task = chunk_task(experiment, design.block(start, stop), seeds[start:stop], start, threads)
         task["pin"] = pin
         yield index, task
 
@@ -406,7 +408,7 @@ def sweep(
             parallel = 1 if workers == 1 or len(todo) <= 1 else (workers or os.cpu_count() or 1)
             local_workers = 0 if parallel == 1 else min(parallel, len(todo))
         with numerical_threads(threads):
-            cost = budget.estimate(experiment, design, seeds, todo_rows, parallel, local_workers, run_chunk, _task)
+            cost = budget.estimate(experiment, design, seeds, todo_rows, parallel, local_workers, run_chunk, chunk_task)
         budget.check(experiment, cost, limits)
         if log is not None and todo_rows:
             log(f"estimated cost: {cost.describe()}")

@@ -96,7 +96,7 @@ class RuleContext:
     source: str
     found: list[Problem] = field(default_factory=list)
     describe: Callable[[int], str] | None = None
-    """In a design check: names sample k and its varied values (prefixes each problem)."""
+    """In a design check: names sample k and its varied values (appended to each problem, in brackets)."""
 
     @property
     def issues(self) -> dict:
