@@ -19,7 +19,7 @@ from bad_inputs import (
 )
 from hypothesis import HealthCheck, given, settings
 
-CORPUS = int(os.environ.get("NEGSIM_CORPUS", "25"))
+CORPUS = int(os.environ.get("NEGSIM_CORPUS", "20"))
 
 
 @pytest.fixture(scope="module", autouse=True)
