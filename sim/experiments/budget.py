@@ -12,8 +12,6 @@ refuses a sweep whose rows, time or memory exceed the limits of
 
 from __future__ import annotations
 
-import resource
-import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Mapping
@@ -74,8 +72,10 @@ def limits_with_defaults(limits: Mapping[str, float] | None) -> dict[str, float]
 
 
 def _rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
+    """This process's resident memory now, in MB."""
+    import psutil
+
+    return psutil.Process().memory_info().rss / 1e6
 
 
 def _design_mb(experiment: Experiment) -> float:
