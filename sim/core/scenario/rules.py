@@ -32,7 +32,7 @@ import numpy as np
 from sim.core.errors import Problem
 from sim.core.scenario.fields import is_identifier, is_name
 from sim.core.scenario.messages import OPENING_RULES
-from sim.core.schema import PATH_ROUND, limit, shown, strategy_names
+from sim.core.schema import PATH_ROUND, control_characters, limit, shown, strategy_names
 
 __all__ = [
     "RULES",
@@ -420,8 +420,8 @@ def header_rules(ctx: RuleContext) -> list[Problem]:
     """The name names a folder; known choices; the mediator, its bias and the main parties name parties."""
     header, parties = ctx.header, _table(ctx.data.get("parties"))
     name = header.get("name")
-    if isinstance(name, str) and not is_name(name):
-        chars = limit("name_chars").value
+    chars = limit("name_chars").value
+    if isinstance(name, str) and not is_name(name) and len(name) <= chars and not control_characters(name):
         ctx.bad(
             "scenario.name",
             f"must be letters, digits, '-', '_' or '.', at most {chars} (it names a folder); got {shown(name)}",
