@@ -16,8 +16,9 @@ Commands:
 
 * the CI run draws a small corpus: ``pytest tests/test_bad_inputs.py``;
 * the large corpus is opt-in: ``NEGSIM_CORPUS=1000 pytest -q tests/test_bad_inputs.py``;
-* a tally by category (no stop at the first failure, to compare two trees):
-  ``PYTHONPATH=<tree> python tests/bad_inputs.py --cases 1000``.
+* a tally by category (no stop at the first failure), the same cases for two trees:
+  ``PYTHONPATH=<tree> python tests/bad_inputs.py --cases 1000 --corpus corpus.pickle``
+  (add ``--strip=--max-minutes`` for a tree without that flag).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import copy
 import json
 import math
 import os
+import pickle
 import re
 import resource
 import shutil
@@ -1025,20 +1027,14 @@ def kind_of(problem: str) -> str:
     return next((short for start, short in KINDS.items() if problem.startswith(start)), problem[:12])
 
 
-def tally(cases: int, strip_flags: tuple[str, ...], report: Path | None, seed: int) -> dict:
-    """Run ``cases`` cases (deterministic for a seed) and count outcomes by category, without stopping."""
-    import tempfile
-
+def draw_cases(count: int) -> list[Case]:
+    """``count`` distinct cases, the same ones every time (Hypothesis, derandomized, generation only)."""
     from hypothesis import HealthCheck, Phase, given, settings
 
-    preload()
-    counts: dict[str, dict[str, int]] = {}
-    failures: list[dict] = []
-    root = Path(tempfile.mkdtemp(prefix="negsim-corpus-"))
-    index = [0]
+    cases: list[Case] = []
 
     @settings(
-        max_examples=cases,
+        max_examples=count,
         database=None,
         deadline=None,
         derandomize=True,
@@ -1046,9 +1042,23 @@ def tally(cases: int, strip_flags: tuple[str, ...], report: Path | None, seed: i
         suppress_health_check=list(HealthCheck),
     )
     @given(case=bad_input_cases())
-    def one(case: Case) -> None:
-        index[0] += 1
-        folder = root / f"case-{index[0]:05d}"
+    def collect(case: Case) -> None:
+        cases.append(case)
+
+    collect()
+    return cases
+
+
+def tally(cases: list[Case], strip_flags: tuple[str, ...] = (), report: Path | None = None) -> dict:
+    """Run every case and count outcomes by category, without stopping at a failure."""
+    import tempfile
+
+    preload()
+    counts: dict[str, dict[str, int]] = {}
+    failures: list[dict] = []
+    root = Path(tempfile.mkdtemp(prefix="negsim-corpus-"))
+    for index, case in enumerate(cases):
+        folder = root / f"case-{index:05d}"
         result = run_case(case, folder, strip_flags=strip_flags)
         found = problems_of(case, result, folder)
         row = counts.setdefault(case.category, {"cases": 0, "failing": 0})
@@ -1061,9 +1071,8 @@ def tally(cases: int, strip_flags: tuple[str, ...], report: Path | None, seed: i
                 row[kind] = row.get(kind, 0) + 1
             failures.append({"case": repr(case), "problems": found, "seconds": round(result.seconds, 1)})
         shutil.rmtree(folder, ignore_errors=True)
-
-    one()
-    out = {"cases": sum(r["cases"] for r in counts.values()), "by_category": counts, "failures": failures}
+    shutil.rmtree(root, ignore_errors=True)
+    out = {"cases": len(cases), "by_category": counts, "failures": failures}
     if report is not None:
         report.write_text(json.dumps(out, indent=2) + "\n")
     return out
@@ -1074,11 +1083,17 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--corpus", type=Path, help="a pickle of the cases: read if it exists, else written")
     parser.add_argument("--report", type=Path)
     parser.add_argument("--strip", nargs="*", default=[], help="flags the tree under test does not know")
     args = parser.parse_args()
-    out = tally(args.cases, tuple(args.strip), args.report, args.seed)
+    if args.corpus is not None and args.corpus.exists():  # the very same cases for two trees
+        cases = pickle.loads(args.corpus.read_bytes())
+    else:
+        cases = draw_cases(args.cases)
+        if args.corpus is not None:
+            args.corpus.write_bytes(pickle.dumps(cases))
+    out = tally(cases, tuple(args.strip), args.report)
     first = ["cases", "exit 0", "exit 2", "other end", "failing"]
     kinds = first + sorted({k for row in out["by_category"].values() for k in row} - set(first))
     print("| category | " + " | ".join(kinds) + " |")
