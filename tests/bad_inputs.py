@@ -900,6 +900,65 @@ def run_case(case: Case, folder: Path, time_bound: float = TIME_BOUND_S, strip_f
     )
 
 
+SERVE = "import bad_inputs; bad_inputs.serve()"
+"""The runner's program (the module under its own name: results unpickle as ``bad_inputs.Result``)."""
+
+
+class CaseRunner:
+    """Runs cases from a clean process of its own (one fork per case there).
+
+    A process with threads (pytest, after Dask and UI tests) must not fork:
+    a lock held by another thread at that moment stays held in the child. The
+    runner is a fresh Python that imports ``sim`` once and forks each case.
+    """
+
+    def __init__(self) -> None:
+        import subprocess
+
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); {SERVE}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+
+    def run(self, case: Case, folder: Path) -> Result:
+        """``run_case`` in the runner."""
+        _send(self.proc.stdin, (case, folder))
+        return _receive(self.proc.stdout)
+
+    def close(self) -> None:
+        """Stop the runner."""
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+
+
+def _send(stream: Any, item: Any) -> None:
+    data = pickle.dumps(item)
+    stream.write(len(data).to_bytes(8, "big") + data)
+    stream.flush()
+
+
+def _receive(stream: Any) -> Any:
+    size = stream.read(8)
+    if len(size) < 8:
+        raise EOFError("the case runner stopped")
+    return pickle.loads(stream.read(int.from_bytes(size, "big")))
+
+
+def serve() -> None:
+    """The runner's loop: a case and a folder in, a :class:`Result` out."""
+    preload()
+    while True:
+        try:
+            case, folder = _receive(sys.stdin.buffer)
+        except EOFError:
+            return
+        _send(sys.stdout.buffer, run_case(case, folder))
+
+
 _LINE = re.compile(r"^negsim( [a-z-]+)?: error: (?P<rest>.+)$")
 
 

@@ -10,26 +10,23 @@ from __future__ import annotations
 import os
 
 import pytest
-from bad_inputs import (
-    bad_input_cases,
-    issue_cases,
-    preload,
-    problems_of,
-    run_case,
-)
+from bad_inputs import CaseRunner, bad_input_cases, issue_cases, problems_of
 from hypothesis import HealthCheck, given, settings
 
 CORPUS = int(os.environ.get("NEGSIM_CORPUS", "20"))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def preloaded():
-    preload()
+@pytest.fixture(scope="module")
+def runner():
+    """A clean process that runs the cases (this one has threads: it must not fork)."""
+    runner = CaseRunner()
+    yield runner
+    runner.close()
 
 
-def _check(case, tmp_path_factory):
+def _check(case, runner, tmp_path_factory):
     folder = tmp_path_factory.mktemp("case")
-    result = run_case(case, folder)
+    result = runner.run(case, folder)
     found = problems_of(case, result, folder)
     assert not found, f"{case}\n{found}\nstderr: {result.stderr[-2000:]}"
 
@@ -41,10 +38,10 @@ def _check(case, tmp_path_factory):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(case=bad_input_cases())
-def test_every_bad_input_ends_cleanly(case, tmp_path_factory):
-    _check(case, tmp_path_factory)
+def test_every_bad_input_ends_cleanly(case, runner, tmp_path_factory):
+    _check(case, runner, tmp_path_factory)
 
 
 @pytest.mark.parametrize("case", issue_cases(), ids=lambda case: case.what[:50])
-def test_each_issue_case_ends_cleanly(case, tmp_path_factory):
-    _check(case, tmp_path_factory)
+def test_each_issue_case_ends_cleanly(case, runner, tmp_path_factory):
+    _check(case, runner, tmp_path_factory)
