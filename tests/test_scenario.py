@@ -285,3 +285,17 @@ def test_new_issue_levels_are_labelled_in_tables():
     s = load_scenario(GENEVA)
     assert s.issue("sanctions_relief").format(0.5) == "0.50 (staged lifting)"
     assert s.issue("recognition").format(0.45).endswith("(~de facto)")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("parties.a.must_agree_on", [[1, 2]], "parties.a.must_agree_on.0"),
+        ("scenario.main_parties", [["a"], "b"], "scenario.main_parties.0"),
+        ("coalitions", {"c": {"members": [{"x": 1}, "a"]}}, "coalitions.c.members.0"),
+    ],
+)
+def test_ids_of_the_wrong_type_are_named_not_a_traceback(path, value, field):
+    with pytest.raises(UserError) as info:
+        scenario_from_dict(_set(two_party_data(), path, value), "bad.toml")
+    assert any(p.field == field for p in info.value.problems), info.value.problems

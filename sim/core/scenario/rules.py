@@ -376,9 +376,9 @@ def guarantor_rules(ctx: RuleContext) -> list[Problem]:
             continue
         if not agree:
             ctx.bad(f"parties.{pid}.must_agree_on", "must name at least one issue (omit it for every issue)")
-        for iid in agree:
-            if iid not in ctx.issues:
-                ctx.bad(f"parties.{pid}.must_agree_on", f"unknown issue {iid!r}; issues: {', '.join(ctx.issues)}")
+        for iid in agree:  # entries that are not strings are refused by their field
+            if isinstance(iid, str) and iid not in ctx.issues:
+                ctx.bad(f"parties.{pid}.must_agree_on", f"unknown issue {shown(iid)}; issues: {', '.join(ctx.issues)}")
     return ctx.take()
 
 
@@ -402,13 +402,13 @@ def coalition_rules(ctx: RuleContext) -> list[Problem]:
     for cid, coalition in _table(ctx.data.get("coalitions")).items():
         if not isinstance(coalition, dict) or not isinstance(coalition.get("members"), list):
             continue
-        members = coalition["members"]
+        members = [m for m in coalition["members"] if isinstance(m, str)]  # others are refused by their field
         where = f"coalitions.{cid}.members"
         if len(members) < 2 or len(set(members)) != len(members):
             ctx.bad(where, "must name at least two different parties")
         for pid in members:
             if pid not in parties:
-                ctx.bad(where, f"unknown party {pid!r}; parties: {', '.join(parties)}")
+                ctx.bad(where, f"unknown party {shown(pid)}; parties: {', '.join(parties)}")
             elif pid in membership:
                 ctx.bad(where, f"{pid} is already in coalition {membership[pid]}; a party joins one coalition")
             else:
@@ -428,20 +428,21 @@ def header_rules(ctx: RuleContext) -> list[Problem]:
         )
     failure = header.get("ratification_failure")
     if isinstance(failure, str) and failure not in ("continue", "end"):
-        ctx.bad("scenario.ratification_failure", f"must be continue or end; got {failure!r}")
+        ctx.bad("scenario.ratification_failure", f"must be continue or end; got {shown(failure)}")
     mediator = header.get("mediator")
     if isinstance(mediator, str) and mediator not in parties:
-        ctx.bad("scenario.mediator", f"must be a party id ({', '.join(parties)}); got {mediator!r}")
+        ctx.bad("scenario.mediator", f"must be a party id ({', '.join(parties)}); got {shown(mediator)}")
     for pid in _table(header.get("mediator_bias")):
         if pid not in parties:
             ctx.bad(f"scenario.mediator_bias.{pid}", f"unknown party; parties: {', '.join(parties)}")
     main = header.get("main_parties")
     if isinstance(main, list):
+        main = [pid for pid in main if isinstance(pid, str)]  # others are refused by their field
         if len(main) != 2 or len(set(main)) != 2:
             ctx.bad("scenario.main_parties", "must name two different parties")
         for pid in main:
             if pid not in parties:
-                ctx.bad("scenario.main_parties", f"must name parties ({', '.join(parties)}); got {pid!r}")
+                ctx.bad("scenario.main_parties", f"must name parties ({', '.join(parties)}); got {shown(pid)}")
     return ctx.take()
 
 
