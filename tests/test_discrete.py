@@ -116,3 +116,14 @@ def test_geneva_with_options_runs():
     out = run(variant, protocol="mediated")
     nato = variant.issue("nato")
     assert all(any(abs(v - level) < 1e-9 for level in nato.levels) for v in out.history.text[:, 1])
+
+
+@pytest.mark.parametrize(("text", "target"), [(0.0, 0.5), (1.0, 0.5), (0.5, 0.0), (0.5, 1.0)])
+def test_a_text_on_an_option_stays_there_whichever_side_the_target_is(text, target):
+    # Found by the mirror property (tests/test_properties.py): an equilibrium offer at the top option,
+    # rounded toward a responder below it, dropped one option; at the bottom option it stayed.
+    from sim.core.utility import snap_to_levels
+
+    levels = (np.array([0.0, 0.5, 1.0]),)
+    assert snap_to_levels(np.array([text]), levels, np.array([target]))[0] == text
+    assert snap_to_levels(np.array([1.0 - text]), levels, np.array([1.0 - target]))[0] == 1.0 - text
