@@ -218,12 +218,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     import json
 
     from sim.engine.scenarios import load_scenario
-    from sim.experiments.forecast import forecast
+    from sim.experiments.forecast import forecast, forecast_dates
     from sim.experiments.forecast_text import forecast_report
 
     scenario = load_scenario(args.scenario)
     protocol = args.protocol or scenario.protocol
     seed = scenario.seed if args.seed is None else args.seed
+    forecast_dates(scenario, args.by or ())  # a bad --by ends here, before the folder is touched
     out = _output(args, Path("results") / scenario.name / f"forecast-{protocol}-seed{seed}")
     try:
         result = forecast(scenario, runs=args.runs, protocol=protocol, seed=seed, by=args.by or ())

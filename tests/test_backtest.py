@@ -35,6 +35,7 @@ from sim.experiments.backtest import (
 )
 from sim.experiments.deu import DeuIssue, read_deu
 from sim.protocols import protocol_names
+from sim.report.folders import MARKER
 
 DEU = Path(os.environ.get("NEGSIM_DEU_TRAIN", ROOT.parent / "shared" / "data" / "deu3-train.tsv"))
 EXPECTED = ROOT / "tests" / "expected" / "backtest-train.json"
@@ -267,7 +268,7 @@ def test_command_prints_pinned_json_and_writes_its_files(tmp_path, capsys):
         "n_paired": 2,
     }
     assert table["protocol.compromise"]["at_round_limit"] == 0
-    assert {p.name for p in out.iterdir()} == {"scores.json", "forecasts.csv", "forecasts.png"}
+    assert {p.name for p in out.iterdir()} - {MARKER} == {"scores.json", "forecasts.csv", "forecasts.png"}
     assert (out / "forecasts.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "forecasts.csv").read_text().splitlines()[1].startswith("P1,x1,40.0,")
 

@@ -13,6 +13,7 @@ from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.experiments.explain import explain_run
 from sim.experiments.explain_text import explanation_sentences, ratification_sentences
+from sim.report.folders import MARKER
 
 NO_BENCHMARKS = Solutions(None, None, {}, {})
 PINNED = ["binding", "concessions", "drivers", "ratification"]
@@ -142,7 +143,7 @@ def test_cli_explain_json_pinned_keys(tmp_path, capsys):
     assert data["binding"][0]["party"] == "b" and data["binding"][0]["kind"] == "red_line"
     assert {"party", "kind", "issue", "slack"} <= set(data["binding"][0])
     assert data["drivers"][0]["parameter"] and data["sentences"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["explain.json", "tornado.png"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != MARKER) == ["explain.json", "tornado.png"]
 
 
 def test_cli_run_adds_distribution_and_explain_and_a_context_line(tmp_path, capsys):

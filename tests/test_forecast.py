@@ -17,6 +17,7 @@ from sim.engine.scenarios import load_scenario, scenario_from_dict
 from sim.experiments.calendar import Calendar, calendar_of
 from sim.experiments.forecast import forecast, option_shares, percentiles, range_draws
 from sim.experiments.forecast_text import context_line
+from sim.report.folders import MARKER
 
 PINNED = ["runs", "p_deal", "p_deal_by", "round", "issues", "utilities", "ended_by"]
 
@@ -159,7 +160,7 @@ def test_cli_forecast_json_and_figures(tmp_path, capsys):
     data = json.loads(out.out)
     assert list(data)[: len(PINNED)] == PINNED and data["runs"] == 200
     assert "Wrote" in out.err
-    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    names = sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != MARKER)
     assert names == ["deal_cloud.png", "fan_chart.png", "forecast.json", "time_to_deal.png"]
     assert json.loads((tmp_path / "out" / "forecast.json").read_text()) == data
 

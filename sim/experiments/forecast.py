@@ -22,7 +22,7 @@ that date (and says so); P(deal) itself counts deals within the horizon.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -40,6 +40,7 @@ from sim.experiments.samplers import Parameter, make_design
 from sim.protocols import resolve_protocol
 
 __all__ = [
+    "forecast_dates",
     "BAND",
     "DEFAULT_RUNS",
     "FAN",
@@ -300,6 +301,25 @@ class Forecast:
         return out
 
 
+def forecast_dates(
+    scenario: Scenario, by: Iterable[str | dt.date] = (), source: str = "--by", calendar: Calendar | None = None
+) -> tuple[Calendar | None, tuple[dt.date, ...]]:
+    """The scenario's calendar and the sorted dates of ``by``, checked (a command checks them before any work).
+
+    Raises:
+        UserError: When there are dates but no calendar, or a date is not ``YYYY-MM-DD`` or not after the start.
+    """
+    calendar = calendar or calendar_of(scenario)
+    dates: tuple[dt.date, ...] = ()
+    if by:
+        calendar = calendar or require_calendar(scenario, source)
+        dates = tuple(sorted({parse_date(d, source) for d in by}))
+        early = [d for d in dates if d <= calendar.start]
+        if early:
+            raise _early(source, early[0], calendar)
+    return calendar, dates
+
+
 def forecast(
     scenario: Scenario,
     runs: int = DEFAULT_RUNS,
@@ -330,14 +350,7 @@ def forecast(
     """
     seed = scenario.seed if seed is None else int(seed)
     name = resolve_protocol(scenario, protocol).name
-    calendar = calendar or calendar_of(scenario)
-    dates: tuple[dt.date, ...] = ()
-    if by:
-        calendar = calendar or require_calendar(scenario, source)
-        dates = tuple(sorted({parse_date(d, source) for d in by}))
-        early = [d for d in dates if d <= calendar.start]
-        if early:
-            raise _early(source, early[0], calendar)
+    calendar, dates = forecast_dates(scenario, by, source, calendar)
     draws = range_draws(scenario, runs, seed)
     seeds = spawn_seeds(seed, runs)
     horizon = max([scenario.rounds, *(int(v.max()) for p, v in draws.items() if p == "scenario.rounds")])
