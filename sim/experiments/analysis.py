@@ -240,7 +240,11 @@ def sensitivity(
         ax.tick_params(axis="y", labelsize=7)
         ax.axhline(0, color="#999999", lw=0.6)
     skipped = [o for o in outcomes if o not in usable]
-    note = f" (skipped, missing or constant values: {', '.join(skipped)})" if skipped else ""
+    note = (
+        f" (left out, missing or constant values: {', '.join(name_of(scenario, o) for o in skipped)})"
+        if skipped
+        else ""
+    )
     intervals = "95% intervals" if design == "sobol" else "95% intervals on mu*"
     handles, labels = axes[0].get_legend_handles_labels()
     title = f"{'Sobol' if design == 'sobol' else 'Morris'} sensitivity indices, {intervals}{note}"
@@ -353,7 +357,7 @@ def prim_box(
         )
         right.set_xlim(0, 1.3)
         right.set_xlabel("share of the sampled range", fontsize=8)
-        right.set_title(wrap(summary["statement"], 5.6, 7), fontsize=7)
+        right.set_title(wrap(summary["statement"], 5.0, 7), fontsize=7)
     lay_out(fig, "PRIM: where deals concentrate, and where no deal does")
     for summary in boxes.values():
         del summary["trajectory"]

@@ -184,7 +184,7 @@ def _renderer(fig: Figure):
 
 def wrap(text: str, width_inches: float, fontsize: float) -> str:
     """A text wrapped to lines that fit ``width_inches`` at ``fontsize`` (its own line breaks kept)."""
-    chars = max(16, int(width_inches * 72 / (0.56 * fontsize)))
+    chars = max(16, int(width_inches * 72 / (0.6 * fontsize)))
     return "\n".join(textwrap.fill(line, chars) if line else line for line in text.split("\n"))
 
 
@@ -241,27 +241,53 @@ def lay_out(
 
 
 def texts_outside(fig: Figure, tolerance: float = 1.0) -> list[str]:
-    """The visible texts of a figure that reach past its canvas once drawn (the figure check).
+    """What of a figure reaches past its canvas once drawn (the figure check): texts, and axes' ticks and labels.
+
+    Tick labels count as drawn only within the axis' limits (matplotlib draws no
+    others); the figure's tight bounding box must lie within the canvas too.
 
     Args:
-        fig: The figure (drawn here with its own renderer).
+        fig: The figure (drawn here with an Agg renderer).
         tolerance: Pixels a text may overhang (anti-aliasing).
 
     Returns:
-        ``"'text' at (x0, y0, x1, y1) px"`` for each text partly outside.
+        One line per thing partly outside, with its text and pixel box.
     """
     from matplotlib.text import Text
 
     renderer = _renderer(fig)
-    fig.draw(renderer)
+    fig.draw_without_rendering()  # lays out every text (ticks included) without painting pixels
     width, height = fig.bbox.width, fig.bbox.height
+
+    def outside(box) -> bool:
+        return box.x0 < -tolerance or box.y0 < -tolerance or box.x1 > width + tolerance or box.y1 > height + tolerance
+
+    def where(box) -> str:
+        return f"({box.x0:.0f}, {box.y0:.0f}, {box.x1:.0f}, {box.y1:.0f}) px of {width:.0f} x {height:.0f}"
+
     out = []
+    of_axes: set[int] = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            of_axes |= {id(t) for t in axis.get_ticklabels(which="both")}
+            of_axes |= {id(axis.label), id(axis.offsetText)}
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                of_axes |= {id(tick.label1), id(tick.label2)}
+            if not ax.get_visible() or not axis.get_visible():
+                continue
+            box = axis.get_tightbbox(renderer)
+            if box is not None and outside(box):
+                drawn = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+                out.append(f"{axis.axis_name} axis {axis.label.get_text() or drawn[:3]!r} at {where(box)}")
     for text in fig.findobj(Text):
-        if not text.get_visible() or not text.get_text().strip() or not _shown(text):
+        if id(text) in of_axes or not text.get_visible() or not text.get_text().strip() or not _shown(text):
             continue
         box = text.get_window_extent(renderer)
-        if box.x0 < -tolerance or box.y0 < -tolerance or box.x1 > width + tolerance or box.y1 > height + tolerance:
-            out.append(f"{text.get_text()!r} at ({box.x0:.0f}, {box.y0:.0f}, {box.x1:.0f}, {box.y1:.0f}) px")
+        if outside(box):
+            out.append(f"{text.get_text()!r} at {where(box)}")
+    whole = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans)
+    if not out and outside(whole):
+        out.append(f"the figure's tight bounding box at {where(whole)}")
     return out
 
 
