@@ -161,3 +161,17 @@ def test_a_toml_date_literal_is_refused_with_a_hint(workdir, capsys):
     path.write_text(text.replace('as_of = "2025-11-26"', "as_of = 2025-11-26"))
     assert main(["validate", str(path)]) == 2
     assert 'scenario.as_of: must be a date written as text, "YYYY-MM-DD"' in capsys.readouterr().err
+
+
+def test_help_names_the_protocols_and_the_gallery_items(capsys):
+    from sim.experiments.gallery import GALLERY
+    from sim.protocols import protocol_names
+
+    for argv in (["--help"], ["run", "--help"], ["compare-protocols", "--help"], ["gallery", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        text = " ".join(capsys.readouterr().out.split())
+        if argv[0] in ("--help", "run", "compare-protocols"):
+            assert ", ".join(protocol_names()) in text, argv
+        if argv[0] in ("--help", "gallery"):
+            assert ", ".join(GALLERY) in text, argv

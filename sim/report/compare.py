@@ -125,7 +125,7 @@ def _fmt(value: float | None) -> str:
 
 
 def compare_protocols(
-    scenario: Scenario, protocols: Sequence[str] | None = None, seed: int | None = None
+    scenario: Scenario, protocols: Sequence[str] | None = None, seed: int | None = None, progress: bool = False
 ) -> ProtocolComparison:
     """Run several protocols (default: all) on one scenario.
 
@@ -133,13 +133,18 @@ def compare_protocols(
         scenario: The scenario.
         protocols: Protocol names (default: every registered protocol).
         seed: Seed for every run (default: the scenario's).
+        progress: Show a progress bar on standard error, protocol by protocol.
 
     Returns:
         The comparison.
     """
+    from tqdm import tqdm
+
     solutions = solve(scenario)
     outcomes, seconds = {}, {}
-    for name in protocols or protocol_names():
+    bar = tqdm(list(protocols or protocol_names()), desc=scenario.name, unit="protocol", disable=not progress)
+    for name in bar:
+        bar.set_postfix_str(name)
         started = time.perf_counter()
         outcomes[name] = run(scenario, protocol=name, seed=seed, solutions=solutions)
         seconds[name] = time.perf_counter() - started

@@ -152,4 +152,6 @@ def solutions_report(scenario: Scenario, solutions: Solutions) -> str:
             row.append(f"{utilities_of(scenario, v)[a]:.3f}" if v else "-")
         urows.append(row + [f"{party.walkaway:.3f}"])
     lines.append(format_table(["utility of"] + header[1:] + ["walk-away"], urows))
+    if table.get("nash") is None:
+        lines += ["", f"No Nash solution: {no_nash_reason(scenario)}."]
     return "\n".join(lines)
