@@ -233,8 +233,8 @@ def sensitivity(
             labels[1]: [float(v) for v in total],
             labels[1] + " conf": [float(v) for v in total_ci],
         }
-        ax.bar(x - 0.2, first, 0.4, yerr=first_ci, capsize=2, label=labels[0], color="#2471a3")
-        ax.bar(x + 0.2, total, 0.4, yerr=total_ci, capsize=2, label=labels[1], color="#c0392b")
+        ax.bar(x - 0.2, first, 0.4, yerr=first_ci, capsize=2, label=labels[0], color="#b8c4d0")
+        ax.bar(x + 0.2, total, 0.4, yerr=total_ci, capsize=2, label=labels[1], color="#5c6b7a")
         ax.set_ylabel(wrap(name_of(scenario, outcome), 1.8, 7), fontsize=7)
         ax.set_xticks(x, [wrap(name_of(scenario, n), 1.1, 7) for n in names], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)

@@ -431,8 +431,14 @@ def _panels(comparison: ScenarioComparison) -> list[tuple[str, Issue, list[str]]
         first = members[0][1]
         wide = replace(first, min=min(i.min for _, i in members), max=max(i.max for _, i in members))
         title = first.label
+        having = list(dict.fromkeys(n for n, _ in members))
         if labels.count(key[0]) > 1:
-            title += f" (as scaled in {', '.join(dict.fromkeys(n for n, _ in members))})"
+            title += f" (as scaled in {', '.join(having)})"
+        elif len(having) < len(comparison.outcomes):
+            missing = [n for n in comparison.outcomes if n not in having]
+            title += (
+                f" (only in {', '.join(having)})" if len(having) <= len(missing) else f" (not in {', '.join(missing)})"
+            )
         panels.append((title, wide, [(n, i.id) for n, i in members]))
     return panels
 
@@ -442,7 +448,7 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
 
     Each panel is one scale in its own units (see :func:`_panels`): an issue that two
     scenarios define on different scales (labels, units or labelled levels) gets a
-    panel per scale, and a scenario without it says so on its row.
+    panel per scale, with a row for each scenario that has it.
     """
     from sim.report.plots import label_issue_axis
 
@@ -451,21 +457,18 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
     parties = comparison.party_ids
     colours = party_colours(*(out.scenario for out in comparison.outcomes.values()))
     n = len(names)
-    height = 1.6 + len(panels) * (0.75 + 0.38 * n) + 3.4
+    sizes = [len(members) for _, _, members in panels]
+    height = 1.6 + sum(0.9 + 0.38 * k for k in sizes) + 3.4
     fig = Figure(figsize=(10.5, height), dpi=DPI)
-    grid = fig.add_gridspec(len(panels) + 1, 1, height_ratios=[0.5 + 0.38 * n] * len(panels) + [3.0])
+    grid = fig.add_gridspec(len(panels) + 1, 1, height_ratios=[0.6 + 0.38 * k for k in sizes] + [3.0])
     for k, (title, wide, members) in enumerate(panels):
         ax = fig.add_subplot(grid[k])
         here = dict(members)
-        for row, (name, out) in enumerate(comparison.outcomes.items()):
-            y = n - 1 - row
+        shown = [name for name in names if name in here]
+        for row, name in enumerate(shown):
+            out = comparison.outcomes[name]
+            y = len(shown) - 1 - row
             ax.axhline(y, color="#e5e5e5", lw=0.8, zorder=0)
-            if name not in here:
-                word = "not on the table"
-                if {iid for _, iid in members} & set(out.scenario.issue_ids):
-                    word = "on another scale (its own panel)"
-                ax.text(0.01, y, word, transform=ax.get_yaxis_transform(), fontsize=7, va="center", color="#999999")
-                continue
             iid = here[name]
             issue = out.scenario.issue(iid)
             at_value: dict[float, int] = {}
@@ -497,8 +500,8 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
                     ha="right",
                     color="#888888",
                 )
-        ax.set_yticks(range(n), names[::-1], fontsize=8)
-        ax.set_ylim(-0.7, n - 0.3)
+        ax.set_yticks(range(len(shown)), shown[::-1], fontsize=8)
+        ax.set_ylim(-0.7, len(shown) - 0.3)
         label_issue_axis(ax, wide, axis="x")
         ax.set_title(title, fontsize=9, loc="left")
         ax.tick_params(axis="x", labelsize=7)
