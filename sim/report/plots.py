@@ -131,9 +131,10 @@ def _has_bounds(party: Party, issue: Issue) -> bool:
 
 def _failures(outcome: Outcome) -> list[tuple[int, str, list[Breach]]]:
     """Each failed ratification: ``(round, party id, breaches)``."""
+    rounds, parties = np.nonzero(outcome.history.ratification_failed)  # read from the history: a run still going too
+    ids = outcome.scenario.party_ids
     return [
-        (int(e["round"]), str(e["party"]), ratification_breaches(outcome, int(e["round"]), str(e["party"])))
-        for e in outcome.ratification_failures()
+        (int(r), ids[a], ratification_breaches(outcome, int(r), ids[a])) for r, a in zip(rounds, parties, strict=True)
     ]
 
 
@@ -489,11 +490,16 @@ def utility_plane_figure(
     if len(utils):
         ax.plot(utils[:, 0], utils[:, 1], color="#555555", lw=2, label="Pareto frontier")
     clashes = line_clashes(s)
+    note = None
     if clashes:
+        note = clash_sentence(s, clashes) + " (no frontier, no Nash solution)"
+    elif "nash" in outcome.benchmarks and outcome.benchmarks["nash"] is None:
+        note = "no Nash solution: no text gives every party more than its walk-away value (round 0)"
+    if note:
         ax.text(
             0.5,
             0.97,
-            wrap(clash_sentence(s, clashes) + " (no frontier, no Nash solution)", 5.0, 7.5),
+            wrap(note, 5.0, 7.5),
             transform=ax.transAxes,
             ha="center",
             va="top",
