@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sim.core.errors import UserError
 
-__all__ = ["main"]
+__all__ = ["listed_protocols", "main"]
 
 EXIT_USER_ERROR = 2
 PROJECT = Path(__file__).resolve().parents[1]
@@ -30,9 +30,7 @@ class _Parser(argparse.ArgumentParser):
     def format_help(self) -> str:
         text = super().format_help()
         if "{protocols}" in text:
-            from sim.protocols import protocol_names
-
-            text = text.replace("{protocols}", ", ".join(protocol_names()))
+            text = text.replace("{protocols}", ", ".join(listed_protocols()))
         if "{gallery}" in text:
             from sim.experiments.gallery import GALLERY
 
@@ -41,6 +39,30 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def listed_protocols() -> list[str]:
+    """The protocol names in listing order, read from the protocol files' source (help must not import them:
+    importing the protocols loads scipy; ``tests/test_cli.py`` checks the list is ``protocol_names()``)."""
+    import ast
+
+    found = []
+    for path in sorted((Path(__file__).parent / "protocols").glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            values = {
+                t.id: stmt.value.value
+                for stmt in node.body
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant)
+                for t in stmt.targets
+                if isinstance(t, ast.Name)
+            }
+            if isinstance(values.get("name"), str) and any(
+                isinstance(b, ast.Name) and b.id == "Protocol" for b in node.bases
+            ):
+                found.append((values.get("listing_order", 100), values["name"]))
+    return [name for _, name in sorted(found)]
 
 
 def _integer(domain_name: str, flag: str):

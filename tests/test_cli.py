@@ -175,3 +175,10 @@ def test_help_names_the_protocols_and_the_gallery_items(capsys):
             assert ", ".join(protocol_names()) in text, argv
         if argv[0] in ("--help", "gallery"):
             assert ", ".join(GALLERY) in text, argv
+
+
+def test_help_lists_the_registered_protocols_without_importing_them():
+    from sim.cli import listed_protocols
+    from sim.protocols import protocol_names
+
+    assert listed_protocols() == protocol_names()
