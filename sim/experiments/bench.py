@@ -135,7 +135,7 @@ def bench(
 
     name = resolve_protocol(scenario, protocol).name
     cores = workers or os.cpu_count() or 1
-    bar = tqdm(total=5 if forecast_runs else 4, desc="bench", unit="stage", disable=not progress)
+    bar = tqdm(total=6 if forecast_runs else 5, desc="bench", unit="stage", disable=not progress)
     bar.set_postfix_str(f"{stepped_runs} stepped runs")
     started = time.perf_counter()
     for seed in range(stepped_runs):
@@ -170,6 +170,9 @@ def bench(
         bar.set_postfix_str(f"a {forecast_runs:,}-draw forecast in a fresh process")
     timed = forecast_seconds(scenario, name, forecast_runs) if forecast_runs else None
     bar.update(1 if forecast_runs else 0)
+    bar.set_postfix_str("every protocol's runs/s")
+    rates = protocol_rates(scenario, min(runs, 2_000))
+    bar.update()
     bar.close()
     return {
         "stepped_runs_per_s": round(stepped, 1),
@@ -182,7 +185,7 @@ def bench(
         "forecast_seconds": round(timed["total"], 2) if timed else None,
         "forecast_import_seconds": round(timed["import"], 2) if timed else None,
         "forecast_compute_seconds": round(timed["compute"], 2) if timed else None,
-        "protocols": protocol_rates(scenario, min(runs, 2_000)),
+        "protocols": rates,
         "scenario": scenario.name,
         "protocol": name,
         "runs": runs,
