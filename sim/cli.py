@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sim.core.errors import UserError
 
-__all__ = ["main"]
+__all__ = ["listed_protocols", "main"]
 
 EXIT_USER_ERROR = 2
 PROJECT = Path(__file__).resolve().parents[1]
@@ -21,12 +21,50 @@ DEFAULT_SCENARIO = "scenarios/geneva-2025-11.toml"
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad flag is reported on one line."""
+    """argparse, but a bad flag is reported on one line, and help names the protocols and gallery items.
+
+    ``{protocols}`` and ``{gallery}`` in a help text or epilog become the
+    registered names when help is printed (imported then, not at every start).
+    """
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        if "{protocols}" in text:
+            text = text.replace("{protocols}", ", ".join(listed_protocols()))
+        if "{gallery}" in text:
+            from sim.experiments.gallery import GALLERY
+
+            text = text.replace("{gallery}", ", ".join(GALLERY))
+        return text
 
     def error(self, message: str) -> None:  # type: ignore[override]
         from sim.core.errors import printable
 
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
+
+
+def listed_protocols() -> list[str]:
+    """The protocol names in listing order, read from the protocol files' source (help must not import them:
+    importing the protocols loads scipy; ``tests/test_cli.py`` checks the list is ``protocol_names()``)."""
+    import ast
+
+    found = []
+    for path in sorted((Path(__file__).parent / "protocols").glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            values = {
+                t.id: stmt.value.value
+                for stmt in node.body
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant)
+                for t in stmt.targets
+                if isinstance(t, ast.Name)
+            }
+            if isinstance(values.get("name"), str) and any(
+                isinstance(b, ast.Name) and b.id == "Protocol" for b in node.bases
+            ):
+                found.append((values.get("listing_order", 100), values["name"]))
+    return [name for _, name in sorted(found)]
 
 
 def _integer(domain_name: str, flag: str):
@@ -354,7 +392,7 @@ def cmd_compare_protocols(args: argparse.Namespace) -> int:
         raise UserError.at("--protocols", "", f"names {twice} twice; name each protocol once")
     out = _output(args, Path("results") / scenario.name / "protocols")
     try:
-        comparison = compare_protocols(scenario, args.protocols, args.seed)
+        comparison = compare_protocols(scenario, args.protocols, args.seed, progress=True)
         written = out.write(lambda stage: write_comparison(comparison, stage))
     finally:
         out.discard()
@@ -404,7 +442,7 @@ def cmd_gallery(args: argparse.Namespace) -> int:
     unknown = [name for name in args.only or [] if name not in GALLERY]
     if unknown:
         raise UserError.at("--only", "", f"unknown item {shown(unknown[0])}; items: {', '.join(GALLERY)}")
-    for path in build_gallery(only=args.only):
+    for path in build_gallery(only=args.only, progress=True):
         print(f"wrote {path}")
     return 0
 
@@ -479,7 +517,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.analysis import analyze
     from sim.experiments.spec import load_experiment
-    from sim.experiments.sweep import sweep
+    from sim.experiments.sweep import stored_state, sweep
 
     experiment = load_experiment(args.experiment)
     out_root = _out_dir(Path(args.out) if args.out is not None else Path("results"))
@@ -489,6 +527,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         flush=True,
     )
     limits = {"runs": args.max_runs, "minutes": args.max_minutes, "memory": args.max_memory}
+    state = stored_state(experiment, out_root)
+    if state is not None:
+        print(state, flush=True)
     try:
         directory = sweep(
             experiment,
@@ -546,7 +587,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(json.dumps(result) if args.json else startup_report(result))
         return 0
     result = bench(
-        scenario, args.protocol, runs=args.runs, stepped_runs=args.stepped_runs, forecast_runs=args.forecast_runs
+        scenario,
+        args.protocol,
+        runs=args.runs,
+        stepped_runs=args.stepped_runs,
+        forecast_runs=args.forecast_runs,
+        progress=not args.json,
     )
     print(json.dumps(result) if args.json else bench_report(result))
     return 0
@@ -596,13 +642,17 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``negsim`` and its subcommands."""
     from sim.version import __version__
 
-    parser = _Parser(prog="negsim", description="Negotiation position simulator for the Russia-Ukraine peace talks.")
+    parser = _Parser(
+        prog="negsim",
+        description="Negotiation position simulator for the Russia-Ukraine peace talks.",
+        epilog="protocols: {protocols}. gallery items: {gallery}. See negsim COMMAND --help.",
+    )
     parser.add_argument("--version", action="version", version=f"negsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("run", help="run a scenario and write outcome.json, rounds.csv and figures")
     p.add_argument("scenario", type=_file, help="scenario TOML file")
-    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--protocol", type=_protocol_name, help="protocol: one of {protocols} (default: the scenario's)")
     p.add_argument("--seed", type=SEED, help="seed (default: the scenario's)")
     p.add_argument("--rounds", type=_integer("ROUNDS", "rounds"), help="round limit (default: the scenario's)")
     p.add_argument("--out", type=_folder, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)")
@@ -623,7 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", help="why this outcome: binding constraints, concessions, drivers, ratification")
     p.add_argument("scenario", help="scenario TOML file")
-    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--protocol", type=_protocol_name, help="protocol: one of {protocols} (default: the scenario's)")
     p.add_argument("--seed", type=SEED, help="seed (default: the scenario's)")
     p.add_argument(
         "--runs", type=_integer("COUNT", "runs"), default=200, help="draws per swing end for the drivers (default 200)"
@@ -646,7 +696,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DATE",
         help="also P(deal) by these dates, YYYY-MM-DD (needs start_date and round_days in the scenario)",
     )
-    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--protocol", type=_protocol_name, help="protocol: one of {protocols} (default: the scenario's)")
     p.add_argument("--seed", type=SEED, help="seed of the draws (default: the scenario's)")
     p.add_argument("--json", action="store_true", help="print the forecast as JSON")
     p.add_argument(
@@ -660,14 +710,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("record", help="record TOML file (e.g. scenarios/records/<scenario>.toml)")
     p.add_argument("--runs", type=_integer("COUNT", "runs"), default=2000, help="draws (default 2000)")
-    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--protocol", type=_protocol_name, help="protocol: one of {protocols} (default: the scenario's)")
     p.add_argument("--seed", type=SEED, help="seed of the draws (default: the scenario's)")
     p.add_argument("--json", action="store_true", help="print the score as JSON")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("report", help="a briefing: report.html (self-contained) and report.md of one or more scenarios")
     p.add_argument("scenarios", nargs="+", help="scenario TOML files")
-    p.add_argument("--protocol", type=_protocol_name, help="one protocol for all (default: each scenario's own)")
+    p.add_argument(
+        "--protocol",
+        type=_protocol_name,
+        help="one protocol for all, one of {protocols} (default: each scenario's own)",
+    )
     p.add_argument("--seed", type=SEED, help="one seed for all (default: each scenario's)")
     p.add_argument("--runs", type=_integer("COUNT", "runs"), default=2000, help="draws per scenario (default 2000)")
     p.add_argument(
@@ -689,7 +743,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare-protocols", help="run every protocol on one scenario: one figure, one table")
     p.add_argument("scenario", type=_file, help="scenario TOML file")
-    p.add_argument("--protocols", nargs="+", type=_protocol_name, metavar="P", help="protocols (default: all)")
+    p.add_argument(
+        "--protocols", nargs="+", type=_protocol_name, metavar="P", help="protocols among {protocols} (default: all)"
+    )
     p.add_argument("--seed", type=SEED, help="seed (default: the scenario's)")
     p.add_argument("--out", type=_folder, help="output directory (default: results/<scenario>/protocols/)")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
@@ -697,14 +753,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="run several scenarios: one briefing figure and one table")
     p.add_argument("scenarios", nargs="+", type=_file, help="scenario TOML files")
-    p.add_argument("--protocol", type=_protocol_name, help="one protocol for all (default: each scenario's own)")
+    p.add_argument(
+        "--protocol",
+        type=_protocol_name,
+        help="one protocol for all, one of {protocols} (default: each scenario's own)",
+    )
     p.add_argument("--seed", type=SEED, help="one seed for all (default: each scenario's)")
     p.add_argument("--out", type=_folder, help="output directory (default: results/compare/<hash8>/)")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("gallery", help="regenerate the committed figures in results/gallery/")
-    p.add_argument("--only", nargs="+", metavar="ITEM", help="regenerate only these items")
+    p.add_argument("--only", nargs="+", metavar="ITEM", help="regenerate only these items: {gallery}")
     p.set_defaults(func=cmd_gallery)
 
     p = sub.add_parser("ui", help="the classroom UI in the browser: sliders, live plots, save as scenario")
@@ -756,7 +816,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="runs per second: stepped Mesa model vs batched engine (1 core, all cores)")
     p.add_argument("scenario", nargs="?", type=_file, default=DEFAULT_SCENARIO, help="scenario TOML file")
-    p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
+    p.add_argument("--protocol", type=_protocol_name, help="protocol: one of {protocols} (default: the scenario's)")
     p.add_argument("--runs", type=_integer("BENCH_RUNS", "runs"), default=20_000, help="batched runs (default 20000)")
     p.add_argument(
         "--stepped-runs",

@@ -210,3 +210,24 @@ def test_a_folder_with_the_users_files_needs_force(workdir, capsys):
     assert "pass --force" in capsys.readouterr().err
     assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "o", "--no-figures", "--force"]) == 0
     assert (workdir / "o" / "notes.txt").read_text() == "mine" and (workdir / "o" / "outcome.json").exists()
+
+
+def test_help_names_the_protocols_and_the_gallery_items(capsys):
+    from sim.experiments.gallery import GALLERY
+    from sim.protocols import protocol_names
+
+    for argv in (["--help"], ["run", "--help"], ["compare-protocols", "--help"], ["gallery", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        text = " ".join(capsys.readouterr().out.split())
+        if argv[0] in ("--help", "run", "compare-protocols"):
+            assert ", ".join(protocol_names()) in text, argv
+        if argv[0] in ("--help", "gallery"):
+            assert ", ".join(GALLERY) in text, argv
+
+
+def test_help_lists_the_registered_protocols_without_importing_them():
+    from sim.cli import listed_protocols
+    from sim.protocols import protocol_names
+
+    assert listed_protocols() == protocol_names()

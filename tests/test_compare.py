@@ -99,3 +99,11 @@ def test_scales_that_differ_only_in_their_levels_are_told_apart(tmp_path):
     assert "x *" in report
     assert "    levelled: share, 0..100 % (0 = none, 100 = all)" in report
     assert "    split: share, 0..100 %" in report
+
+
+def test_compare_protocols_shows_its_progress_on_stderr(capsys):
+    from sim.engine.scenarios import load_scenario
+
+    compare_protocols(load_scenario(GENEVA), ["mediated", "compromise"], progress=True)
+    captured = capsys.readouterr()
+    assert "2/2" in captured.err and "compromise" in captured.err and not captured.out

@@ -184,11 +184,19 @@ NUMBERS_CHECKED_ELSEWHERE = {
 }
 """Documents whose numbers other tests check, with how (the number rule below skips them)."""
 
+RECORD = "sources.md"
+"""The dated public record: its numbers are reported facts (scenario files cite them), never model outputs.
+
+tests/test_docs.py checks instead that every fact in it names a defined source and the date it was reported.
+"""
+
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.name)
 def test_numbers_in_prose_are_inputs_outputs_or_listed(document):
     if document.name in NUMBERS_CHECKED_ELSEWHERE:
         pytest.skip(NUMBERS_CHECKED_ELSEWHERE[document.name])
+    if document.name == RECORD:
+        pytest.skip("the public record: test_every_fact_of_the_record_names_its_source_and_date checks it")
     allowed = tomllib.loads(ALLOWED.read_text()).get(document.name, {})
     listed = {_value(str(v)) for v in allowed.get("numbers", [])}
     listed_rounds = {int(v) for v in allowed.get("rounds", [])}
@@ -209,3 +217,54 @@ def test_numbers_in_prose_are_inputs_outputs_or_listed(document):
         f"{document.name}: round numbers in the prose that no committed output holds: {rounds}. "
         "A round a run reaches belongs in a generated region (or, if it is no output, in prose-numbers.toml)"
     )
+
+
+SOURCE_KEY = re.compile(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`")
+UNPINNED = "named no single source"
+"""What a fact says when the record it came from named no source (it is to be pinned, and says so)."""
+
+
+def _record_tables() -> dict[str, list[list[str]]]:
+    """The rows of every table in docs/sources.md, by section name (the cells of each row)."""
+    tables: dict[str, list[list[str]]] = {}
+    section = ""
+    for line in (ROOT / "docs" / RECORD).read_text().splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+        elif line.startswith("|") and not re.match(r"^\|[\s|:-]+\|$", line):
+            tables.setdefault(section, []).append([c.strip() for c in line.strip("|").split("|")])
+    return tables
+
+
+def test_every_fact_of_the_record_names_its_source_and_date():
+    tables = _record_tables()
+    defined = {SOURCE_KEY.fullmatch(row[0])[1] for row in tables["Sources"][1:]}
+    assert len(defined) == len(tables["Sources"]) - 1, "every source has one key, written `like-this`"
+    for section, rows in tables.items():
+        if section == "Sources":
+            continue
+        header, *facts = rows
+        dated = [i for i, name in enumerate(header) if name in {"reported", "when"}]
+        assert header[-1] == "source" and dated, f"{RECORD}, {section}: a table without its source and date: {header}"
+        for row in facts:
+            where = f"{RECORD}, {section}: {row[0]}"
+            date = row[dated[0]]
+            assert re.search(r"\d{4}|standing", date), f"{where}: no date it was reported ({date!r})"
+            cited = set(SOURCE_KEY.findall(row[-1]))
+            assert cited <= defined, f"{where}: sources not in the Sources table: {cited - defined}"
+            assert cited or UNPINNED in row[-1], f"{where}: names no source (nor says it is to be pinned)"
+
+
+def test_scenario_files_cite_the_record_by_its_section_names():
+    sections = set(_record_tables()) | {
+        line[3:].strip() for line in (ROOT / "docs" / RECORD).read_text().splitlines() if line.startswith("## ")
+    }
+    keys = {SOURCE_KEY.fullmatch(row[0])[1] for row in _record_tables()["Sources"][1:]}
+    for path in sorted((ROOT / "scenarios").rglob("*.toml")):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            for cited in re.findall(r"docs/sources\.md, ([A-Z][\w' ]*[\w'])", line):
+                assert cited in sections, f"{path.name}:{n}: cites docs/sources.md, {cited!r}: no such section"
+            for key in re.findall(r"docs/sources\.md#?([a-z0-9-]*)", line):
+                assert not key or key in keys | {s.lower().replace(" ", "-") for s in sections}, (
+                    f"{path.name}:{n}: docs/sources.md#{key} names no section or source"
+                )

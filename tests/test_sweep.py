@@ -262,3 +262,14 @@ def test_resume_refuses_to_mix_code_versions(tmp_path):
     (directory / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(UserError, match="resuming would mix their rows"):
         sweep(e, tmp_path, workers=1, progress=False)
+
+
+def test_a_resumed_or_complete_sweep_says_so(tmp_path):
+    from sim.experiments.sweep import stored_state
+
+    e = experiment_from_dict(_spec(rows_per_chunk=50), "small.toml")  # 180 runs in 4 chunks
+    assert stored_state(e, tmp_path) is None
+    directory = sweep(e, tmp_path, workers=1, progress=False)
+    assert stored_state(e, tmp_path) == (f"already complete: 180 of 180 runs stored in {directory}; nothing to run")
+    chunk_path(directory, 3).unlink()  # the last chunk, of 30 runs
+    assert stored_state(e, tmp_path) == f"resuming: 150 of 180 runs already stored in {directory} (3 of 4 chunks)"

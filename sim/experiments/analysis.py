@@ -32,9 +32,11 @@ from matplotlib.figure import Figure
 
 from sim.core.errors import UserError
 from sim.engine.scenarios import scenario_from_dict
+from sim.experiments.drivers import label_of
 from sim.experiments.samplers import Parameter, salib_problem
 from sim.experiments.sweep import ANALYSIS_FILES, MANIFEST, read_results
-from sim.report.plots import DPI, finish_panels, party_colour, plain_text
+from sim.report.plots import finish_panels
+from sim.report.style import DPI, cell_text_colour, lay_out, party_colours, plain_text, wrap
 
 __all__ = ["analyze"]
 
@@ -44,9 +46,32 @@ PRIM_ROWS = 100_000
 BINS = 10
 
 
-def _short(path: str) -> str:
-    parts = path.split(".")
-    return ".".join(parts[1:]) if parts[0] in ("parties", "scenario") else path
+OUTCOME_WORDS = {
+    "agreement": "share of runs with a deal",
+    "round": "round of the deal",
+    "end_round": "rounds played",
+    "distance_to_nash": "distance of the deal to Nash (0-1)",
+    "distance_to_ks": "distance of the deal to Kalai-Smorodinsky (0-1)",
+    "pareto_gap": "Pareto gap of the deal (0-1)",
+}
+
+
+def name_of(scenario, path: str) -> str:
+    """A parameter's or an outcome's name in words, with its unit (``deal.army_cap`` ->
+    ``deal: Peacetime cap on Ukraine's armed forces (thousand troops)``); the path itself when the
+    scenario has no words for it."""
+    keys = path.split(".")
+    if path in OUTCOME_WORDS:
+        return OUTCOME_WORDS[path]
+    if keys[0] == "deal" and len(keys) == 2 and keys[1] in scenario.issue_ids:
+        issue = scenario.issue(keys[1])
+        return f"deal: {issue.label}" + (f" ({issue.unit})" if issue.unit else "")
+    if keys[0] == "utility" and len(keys) == 2 and keys[1] in scenario.party_ids:
+        return f"utility of {scenario.party(keys[1]).name}"
+    try:
+        return label_of(scenario, path)
+    except (KeyError, IndexError, ValueError):
+        return path
 
 
 def _binned(values: pd.Series) -> tuple[pd.Series, list[str], list[float]]:
@@ -74,49 +99,55 @@ def _cell_means(table: pd.DataFrame, x: str, y: str, outcome: str):
 
 
 def _heatmap_axes(ax, grid, xl, yl, x, y, cmap, vmin, vmax, fmt):
+    """A heatmap with each cell's value written on it, black or white by the cell's shade."""
     image = ax.imshow(grid, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax)
     for j in range(len(yl)):
         for i in range(len(xl)):
             if not np.isnan(grid[j, i]):
-                ax.text(i, j, fmt(grid[j, i]), ha="center", va="center", fontsize=6)
+                shade = image.cmap(image.norm(grid[j, i]))
+                ax.text(i, j, fmt(grid[j, i]), ha="center", va="center", fontsize=6, color=cell_text_colour(shade))
     ax.set_xticks(range(len(xl)), xl, rotation=90, fontsize=7)
     ax.set_yticks(range(len(yl)), yl, fontsize=7)
-    ax.set_xlabel(_short(x), fontsize=8)
-    ax.set_ylabel(_short(y), fontsize=8)
+    ax.set_xlabel(wrap(x, 3.5, 8), fontsize=8)
+    ax.set_ylabel(wrap(y, 2.6, 8), fontsize=8)
     return image
 
 
-def agreement_heatmap(table: pd.DataFrame, x: str, y: str, title: str) -> Figure:
-    """Share of runs with a deal in each (x, y) cell."""
+def agreement_heatmap(table: pd.DataFrame, x: str, y: str, title: str, scenario=None) -> Figure:
+    """Share of runs with a deal in each (x, y) cell, in percent."""
     grid, xl, yl = _cell_means(table, x, y, "agreement")
-    fig = Figure(figsize=(1.6 + 0.55 * len(xl), 1.6 + 0.42 * len(yl)), dpi=DPI)
+    fig = Figure(figsize=(2.6 + 0.55 * len(xl), 2.4 + 0.42 * len(yl)), dpi=DPI)
     ax = fig.subplots()
-    image = _heatmap_axes(ax, grid, xl, yl, x, y, "RdYlGn", 0, 1, lambda v: f"{100 * v:.0f}")
-    fig.colorbar(image, ax=ax, label="probability of a deal")
-    ax.set_title(f"{title}\nshare of runs ending in a deal (%)", fontsize=9)
-    plain_text(fig).tight_layout()
-    return fig
+    xn, yn = name_of(scenario, x), name_of(scenario, y)
+    image = _heatmap_axes(ax, 100 * grid, xl, yl, xn, yn, "viridis", 0, 100, lambda v: f"{v:.0f}")
+    bar = fig.colorbar(image, ax=ax)
+    bar.set_label("share of runs ending in a deal (%)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return lay_out(fig, f"{title}: share of runs ending in a deal (%)", title_size=9)
 
 
-def outcome_heatmaps(table: pd.DataFrame, x: str, y: str, outcomes: list[str], title: str) -> Figure:
-    """Mean of each outcome (over runs with a deal, for deal outcomes) in each (x, y) cell."""
+def outcome_heatmaps(table: pd.DataFrame, x: str, y: str, outcomes: list[str], title: str, scenario=None) -> Figure:
+    """Mean of each outcome (over the runs where it has a value) in each (x, y) cell."""
     cols = min(2, len(outcomes))
     rows = -(-len(outcomes) // cols)
     xl_len = table[x].nunique() if table[x].nunique() <= MAX_CATEGORIES else BINS
-    fig = Figure(figsize=(cols * (1.8 + 0.5 * xl_len), rows * 3.6 + 0.5), dpi=DPI)
+    fig = Figure(figsize=(cols * (2.6 + 0.5 * xl_len), rows * 3.9 + 1.0), dpi=DPI)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    xn, yn = name_of(scenario, x), name_of(scenario, y)
     for ax, outcome in zip(axes, outcomes, strict=False):
         grid, xl, yl = _cell_means(table, x, y, outcome)
         finite = grid[np.isfinite(grid)]
         lo, hi = (finite.min(), finite.max()) if finite.size else (0, 1)
-        image = _heatmap_axes(ax, grid, xl, yl, x, y, "viridis", lo, hi, lambda v: f"{v:.3g}")
-        fig.colorbar(image, ax=ax)
-        ax.set_title(f"mean {outcome}" + (" (runs with a deal)" if outcome.startswith("deal.") else ""), fontsize=9)
+        image = _heatmap_axes(ax, grid, xl, yl, xn, yn, "viridis", lo, hi, lambda v: f"{v:.3g}")
+        bar = fig.colorbar(image, ax=ax)
+        bar.set_label(wrap(name_of(scenario, outcome), 2.4, 7), fontsize=7)
+        bar.ax.tick_params(labelsize=7)
+        deal_only = outcome.startswith("deal.") or outcome in ("round", "distance_to_nash", "distance_to_ks")
+        what = "mean " + name_of(scenario, outcome) + (" (runs with a deal)" if deal_only else "")
+        ax.set_title(wrap(what, 3.6, 9), fontsize=9)
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
-    fig.suptitle(f"{title}: outcomes over {_short(x)} and {_short(y)} (blank: no deal)", fontsize=9)
-    plain_text(fig).tight_layout(rect=(0, 0, 1, 0.96))
-    return fig
+    return lay_out(fig, f"{title}: outcomes over the two parameters (blank cell: no deal)", title_size=9)
 
 
 def deal_distribution(table: pd.DataFrame, scenario, title: str) -> Figure:
@@ -128,19 +159,27 @@ def deal_distribution(table: pd.DataFrame, scenario, title: str) -> Figure:
     for ax, issue in zip(axes, issues, strict=False):
         values = table[f"deal.{issue.id}"].dropna()
         ax.hist(values, bins=30, range=(issue.min, issue.max), color="#555555")
-        for a, party in enumerate(scenario.parties):
-            ax.axvline(party.ideal[issue.id], color=party_colour(a), ls=":", lw=1.5, label=party.name)
-        ax.set_title(f"{issue.label} ({len(values)} deals)", fontsize=9)
+        colours = party_colours(scenario)
+        for party in scenario.parties:
+            ax.axvline(party.ideal[issue.id], color=colours[party.id], ls=":", lw=1.5, label=f"{party.name}: ideal")
+        ax.set_title(wrap(f"{issue.label} ({len(values)} deals)", 4.6, 9), fontsize=9)
         ax.set_xlabel(issue.unit or "value", fontsize=8)
+        ax.set_ylabel("runs", fontsize=8)
         ax.tick_params(labelsize=7)
     headline = f"{title}: where the deal lands (agreement in {100 * rate:.1f}% of runs)"
-    return finish_panels(fig, axes, len(issues), headline, 0.95, 0.06)
+    return finish_panels(fig, axes, len(issues), headline)
 
 
-def outcomes_vs_parameters(table: pd.DataFrame, parameters: list[str], outcomes: list[str], title: str) -> Figure:
-    """Mean of each outcome (with a 95% normal interval) against each parameter, binned."""
-    fig = Figure(figsize=(2.9 * len(parameters) + 0.8, 2.1 * len(outcomes) + 0.8), dpi=DPI)
-    axes = fig.subplots(len(outcomes), len(parameters), squeeze=False)
+def outcomes_vs_parameters(
+    table: pd.DataFrame, parameters: list[str], outcomes: list[str], title: str, scenario=None
+) -> Figure:
+    """Mean of each outcome (with a 95% normal interval) against each parameter, binned.
+
+    Panels of one outcome (a row) share their y scale, so a parameter with a weak
+    effect looks weak next to a strong one.
+    """
+    fig = Figure(figsize=(2.9 * len(parameters) + 1.4, 2.1 * len(outcomes) + 1.2), dpi=DPI)
+    axes = fig.subplots(len(outcomes), len(parameters), squeeze=False, sharey="row")
     for c, param in enumerate(parameters):
         codes, labels, centres = _binned(table[param])
         for r, outcome in enumerate(outcomes):
@@ -153,27 +192,29 @@ def outcomes_vs_parameters(table: pd.DataFrame, parameters: list[str], outcomes:
             if isinstance(table[param].iloc[0], str):
                 ax.set_xticks(range(len(labels)), labels, fontsize=6)
             if r == len(outcomes) - 1:
-                ax.set_xlabel(_short(param), fontsize=7)
+                ax.set_xlabel(wrap(name_of(scenario, param), 2.6, 7), fontsize=7)
             if c == 0:
-                ax.set_ylabel(outcome, fontsize=7)
+                ax.set_ylabel(wrap(name_of(scenario, outcome), 1.6, 7), fontsize=7)
             ax.tick_params(labelsize=6)
-    fig.suptitle(f"{title}: outcomes against each parameter (mean, 95% interval)", fontsize=10)
-    plain_text(fig).tight_layout(rect=(0, 0, 1, 0.97))
-    return fig
+    return lay_out(fig, f"{title}: outcomes against each parameter (mean, 95% interval)")
 
 
 def sensitivity(
-    table: pd.DataFrame, design: str, parameters: list[Parameter], outcomes: list[str], seed: int
+    table: pd.DataFrame, design: str, parameters: list[Parameter], outcomes: list[str], seed: int, scenario=None
 ) -> tuple[Figure, dict[str, Any]]:
-    """SALib indices with confidence intervals for every outcome without missing values."""
+    """SALib indices with confidence intervals for every outcome without missing values.
+
+    Every panel has the same y scale (Sobol' indices are shares of variance:
+    one scale lets a reader compare outcomes, not only parameters).
+    """
     from SALib.analyze import morris, sobol
 
     problem = salib_problem(parameters)
     names = problem["names"]
     usable = [o for o in outcomes if table[o].notna().all() and table[o].astype(float).std() > 0]
     results: dict[str, Any] = {}
-    fig = Figure(figsize=(0.9 * len(names) + 3.5, 2.4 * max(1, len(usable)) + 0.8), dpi=DPI)
-    axes = fig.subplots(max(1, len(usable)), 1, squeeze=False)[:, 0]
+    fig = Figure(figsize=(1.1 * len(names) + 3.8, 2.4 * max(1, len(usable)) + 2.2), dpi=DPI)
+    axes = fig.subplots(max(1, len(usable)), 1, squeeze=False, sharex=True, sharey=design == "sobol")[:, 0]
     x = np.arange(len(names))
     for ax, outcome in zip(axes, usable, strict=False):
         y = table[outcome].astype(float).to_numpy()
@@ -194,21 +235,25 @@ def sensitivity(
             labels[1]: [float(v) for v in total],
             labels[1] + " conf": [float(v) for v in total_ci],
         }
-        ax.bar(x - 0.2, first, 0.4, yerr=first_ci, capsize=2, label=labels[0], color="#2471a3")
-        ax.bar(x + 0.2, total, 0.4, yerr=total_ci, capsize=2, label=labels[1], color="#c0392b")
-        ax.set_ylabel(outcome, fontsize=8)
-        ax.set_xticks(x, [_short(n) for n in names], fontsize=7, rotation=20, ha="right")
+        ax.bar(x - 0.2, first, 0.4, yerr=first_ci, capsize=2, label=labels[0], color="#b8c4d0")
+        ax.bar(x + 0.2, total, 0.4, yerr=total_ci, capsize=2, label=labels[1], color="#5c6b7a")
+        ax.set_ylabel(wrap(name_of(scenario, outcome), 1.8, 7), fontsize=7)
+        ax.set_xticks(x, [wrap(name_of(scenario, n), 1.1, 7) for n in names], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
         ax.axhline(0, color="#999999", lw=0.6)
-        ax.legend(fontsize=7)
     skipped = [o for o in outcomes if o not in usable]
-    note = f" (skipped, missing or constant values: {', '.join(skipped)})" if skipped else ""
+    note = (
+        f" (left out, missing or constant values: {', '.join(name_of(scenario, o) for o in skipped)})"
+        if skipped
+        else ""
+    )
     intervals = "95% intervals" if design == "sobol" else "95% intervals on mu*"
-    fig.suptitle(f"{'Sobol' if design == 'sobol' else 'Morris'} sensitivity indices, {intervals}{note}", fontsize=9)
-    plain_text(fig).tight_layout(rect=(0, 0, 1, 0.96))
-    return fig, results
+    handles, labels = axes[0].get_legend_handles_labels()
+    title = f"{'Sobol' if design == 'sobol' else 'Morris'} sensitivity indices, {intervals}{note}"
+    return lay_out(fig, title, handles, labels, title_size=9), results
 
 
-def _prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float, what: str) -> dict[str, Any]:
+def _prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float, what: str, scenario=None) -> dict[str, Any]:
     """Run PRIM and describe the box of largest coverage whose density reaches ``threshold``."""
     from ema_workbench.analysis import prim
 
@@ -236,9 +281,9 @@ def _prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float, what: str) -> di
             restricted.append({"parameter": column, "low": float(low), "high": float(high)})
     sentence = (
         " and ".join(
-            f"{_short(r['parameter'])} in {{{', '.join(r['values'])}}}"
+            f"{name_of(scenario, r['parameter'])} in {{{', '.join(r['values'])}}}"
             if "values" in r
-            else f"{r['low']:.3g} <= {_short(r['parameter'])} <= {r['high']:.3g}"
+            else f"{r['low']:.3g} <= {name_of(scenario, r['parameter'])} <= {r['high']:.3g}"
             for r in restricted
         )
         or "anywhere in the sampled space"
@@ -259,7 +304,9 @@ def _prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float, what: str) -> di
     }
 
 
-def prim_box(table: pd.DataFrame, parameters: list[str], threshold: float) -> tuple[Figure | None, dict[str, Any]]:
+def prim_box(
+    table: pd.DataFrame, parameters: list[str], threshold: float, scenario=None
+) -> tuple[Figure | None, dict[str, Any]]:
     """PRIM on ``agreement``: where deals concentrate, and where no deal does.
 
     The density threshold is the experiment's ``prim_threshold`` or, when the
@@ -283,8 +330,8 @@ def prim_box(table: pd.DataFrame, parameters: list[str], threshold: float) -> tu
         logging.getLogger("EMA").setLevel(logging.ERROR)
         for key, target, what in ((True, y, "A deal happens"), (False, ~y, "No deal happens")):
             base = target.mean()
-            boxes["deal" if key else "no_deal"] = _prim_box(x, target, max(threshold, (1 + base) / 2), what)
-    fig = Figure(figsize=(9.5, 6.2), dpi=DPI)
+            boxes["deal" if key else "no_deal"] = _prim_box(x, target, max(threshold, (1 + base) / 2), what, scenario)
+    fig = Figure(figsize=(10.5, 6.8), dpi=DPI)
     axes = fig.subplots(2, 2, gridspec_kw={"width_ratios": [1, 1.6]})
     for row, (key, summary) in enumerate(boxes.items()):
         left, right = axes[row]
@@ -307,20 +354,32 @@ def prim_box(table: pd.DataFrame, parameters: list[str], threshold: float) -> tu
             lo, hi = (r["low"] - col.min()) / span, (r["high"] - col.min()) / span
             right.barh(k, hi - lo, left=lo, color="#1e8449" if key == "deal" else "#c0392b", alpha=0.7)
             right.text(1.01, k, f"{r['low']:.3g} .. {r['high']:.3g}", va="center", fontsize=7)
-        right.set_yticks(range(len(numeric)), [_short(r["parameter"]) for r in numeric], fontsize=7)
+        right.set_yticks(
+            range(len(numeric)), [wrap(name_of(scenario, r["parameter"]), 2.2, 7) for r in numeric], fontsize=7
+        )
         right.set_xlim(0, 1.3)
         right.set_xlabel("share of the sampled range", fontsize=8)
-        right.set_title("\n".join(_wrap(summary["statement"], 80)), fontsize=7)
-    plain_text(fig).tight_layout()
+        right.set_title(wrap(summary["statement"], 5.0, 7), fontsize=7)
+    lay_out(fig, "PRIM: where deals concentrate, and where no deal does")
     for summary in boxes.values():
         del summary["trajectory"]
     return fig, boxes
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
+SIGNIFICANT = 4
+"""Significant digits of the numbers ``summary.json`` stores: indices and shares known to a few
+hundredths (their 95% intervals), so more digits would be noise that changes from machine to machine."""
 
-    return textwrap.wrap(text, width)
+
+def rounded(value: Any) -> Any:
+    """Every float in a JSON-like value rounded to :data:`SIGNIFICANT` significant digits (-0.0 as 0.0)."""
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT}g}") + 0.0 if np.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded(v) for v in value]
+    return value
 
 
 def analyze(directory: Path | str) -> list[Path]:
@@ -364,26 +423,26 @@ def analyze(directory: Path | str) -> list[Path]:
         summary["agreement_rate"] = float(table["agreement"].mean())
         pair = spec.get("heatmap") or paths[:2]
         if len(pair) == 2:
-            save(agreement_heatmap(table, pair[0], pair[1], title), "agreement_heatmap.png")
+            save(agreement_heatmap(table, pair[0], pair[1], title, scenario), "agreement_heatmap.png")
     pair = spec.get("heatmap") or paths[:2]
-    mapped = [o for o in outcomes if o not in ("agreement", "distance_to_nash")][:6]
+    mapped = [o for o in outcomes if o != "agreement"]  # every outcome: none left out without a word
     if len(pair) == 2 and mapped:
-        save(outcome_heatmaps(table, pair[0], pair[1], mapped, title), "outcome_heatmaps.png")
+        save(outcome_heatmaps(table, pair[0], pair[1], mapped, title, scenario), "outcome_heatmaps.png")
     if any(o.startswith("deal.") for o in outcomes):
         save(deal_distribution(table, scenario, title), "deal_distribution.png")
-    save(outcomes_vs_parameters(table, paths, numeric_outcomes, title), "outcomes_vs_parameters.png")
+    save(outcomes_vs_parameters(table, paths, numeric_outcomes, title, scenario), "outcomes_vs_parameters.png")
     if spec["design"] in ("sobol", "morris") and summary["complete"]:
-        fig, indices = sensitivity(table, spec["design"], parameters, numeric_outcomes, spec["seed"])
+        fig, indices = sensitivity(table, spec["design"], parameters, numeric_outcomes, spec["seed"], scenario)
         save(fig, "sensitivity.png")
         summary["sensitivity"] = indices
     if "agreement" in table:
-        fig, box = prim_box(table, paths, spec.get("prim_threshold", 0.8))
+        fig, box = prim_box(table, paths, spec.get("prim_threshold", 0.8), scenario)
         if fig is not None:
             save(fig, "prim.png")
         summary["prim"] = box
     path = directory / "summary.json"
     tmp = path.with_name("summary.json.tmp")
-    tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    tmp.write_text(json.dumps(rounded(summary), indent=2) + "\n")
     os.replace(tmp, path)
     written.append(path)
     for name in ANALYSIS_FILES:  # figures of an earlier analysis this one did not draw

@@ -106,6 +106,7 @@ def bench(
     stepped_runs: int = 200,
     workers: int | None = None,
     forecast_runs: int = 2000,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Measure the three faces on one scenario.
 
@@ -116,6 +117,7 @@ def bench(
         stepped_runs: Runs of the stepped Mesa model.
         workers: Processes for the parallel measurement (default: all cores).
         forecast_runs: Draws of the timed forecast (0: skip it).
+        progress: Show the stage being measured on standard error (a progress bar).
 
     Returns:
         ``stepped_runs_per_s``, ``batched_runs_per_s``,
@@ -127,21 +129,29 @@ def bench(
         ``protocols`` (runs per second of every protocol, :func:`protocol_rates` on
         ``min(runs, 2000)`` rows) and context.
     """
+    from tqdm import tqdm
+
     from sim.experiments.sweep import process_context
 
     name = resolve_protocol(scenario, protocol).name
     cores = workers or os.cpu_count() or 1
+    bar = tqdm(total=6 if forecast_runs else 5, desc="bench", unit="stage", disable=not progress)
+    bar.set_postfix_str(f"{stepped_runs} stepped runs")
     started = time.perf_counter()
     for seed in range(stepped_runs):
         model = NegotiationModel(scenario, name, seed=seed).run_to_end()
         model.release()
     stepped = stepped_runs / (time.perf_counter() - started)
+    bar.update()
+    bar.set_postfix_str(f"{runs:,} batched runs")
 
     _batched(scenario, name, spawn_seeds(0, 100))  # warm-up
     seeds = spawn_seeds(1, runs)
     started = time.perf_counter()
     _batched(scenario, name, seeds)
     batched = runs / (time.perf_counter() - started)
+    bar.update()
+    bar.set_postfix_str(f"{runs * cores:,} runs on {cores} cores")
 
     total = runs * cores
     seeds = spawn_seeds(2, total)
@@ -152,19 +162,30 @@ def bench(
         started = time.perf_counter()
         done = sum(pool.map(_worker_chunk, [(data, name, c) for c in chunks]))
         parallel = done / (time.perf_counter() - started)
+    bar.update()
+    bar.set_postfix_str("flops")
+    flops = flop_rates(scenario, runs)
+    bar.update()
+    if forecast_runs:
+        bar.set_postfix_str(f"a {forecast_runs:,}-draw forecast in a fresh process")
     timed = forecast_seconds(scenario, name, forecast_runs) if forecast_runs else None
+    bar.update(1 if forecast_runs else 0)
+    bar.set_postfix_str("every protocol's runs/s")
+    rates = protocol_rates(scenario, min(runs, 2_000))
+    bar.update()
+    bar.close()
     return {
         "stepped_runs_per_s": round(stepped, 1),
         "batched_runs_per_s": round(batched, 1),
         "batched_parallel_runs_per_s": round(parallel, 1),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "speedup_batched_vs_stepped": round(batched / stepped, 1),
-        "flops": flop_rates(scenario, runs),
+        "flops": flops,
         "forecast_runs": forecast_runs,
         "forecast_seconds": round(timed["total"], 2) if timed else None,
         "forecast_import_seconds": round(timed["import"], 2) if timed else None,
         "forecast_compute_seconds": round(timed["compute"], 2) if timed else None,
-        "protocols": protocol_rates(scenario, min(runs, 2_000)),
+        "protocols": rates,
         "scenario": scenario.name,
         "protocol": name,
         "runs": runs,

@@ -34,7 +34,8 @@ from sim.experiments.explain_text import BINDING_HEAD, binding_rows, explanation
 from sim.experiments.forecast import Forecast, forecast, percentiles
 from sim.experiments.forecast_figures import cloud_figure, fan_figure, time_to_deal_figure
 from sim.experiments.forecast_text import band_text, context_line
-from sim.report.plots import DPI, party_colour, trajectories_figure
+from sim.report.plots import trajectories_figure
+from sim.report.style import BAND_COLOUR, DPI, lay_out
 
 __all__ = ["Briefing", "ScenarioBrief", "brief", "briefing", "write_briefing"]
 
@@ -148,16 +149,14 @@ def _comparison_figure(b: Briefing) -> bytes | None:
                 ax.plot([], [])
                 ax.annotate("no deal in any run", (issue.min, k), fontsize=7, va="center")
                 continue
-            ax.plot([band["p10"], band["p90"]], [k, k], color=party_colour(k), lw=5, alpha=0.6, solid_capstyle="butt")
+            ax.plot([band["p10"], band["p90"]], [k, k], color=BAND_COLOUR, lw=5, alpha=0.8, solid_capstyle="butt")
             ax.plot([band["p50"]], [k], marker="|", ms=14, mew=2, color="#111111")
         ax.set_yticks(range(len(b.briefs)), [item.scenario.name for item in b.briefs], fontsize=7)
         ax.set_ylim(-0.7, len(b.briefs) - 0.3)
         ax.set_xlim(issue.min, issue.max)
         ax.set_title(f"{issue.label} ({issue.unit})" if issue.unit else issue.label, fontsize=8)
         ax.tick_params(labelsize=7)
-    fig.suptitle("Deal per issue by scenario: 80% band and median of the runs with a deal", fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    return _png(fig)
+    return _png(lay_out(fig, "Deal per issue by scenario: 80% band and median of the runs with a deal", title_size=9))
 
 
 def briefing(

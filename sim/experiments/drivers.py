@@ -366,7 +366,7 @@ def tornado_figure(scenario: Scenario, found: list[dict[str, Any]], top: int = 1
     """The tornado: each top driver's P(deal) at the low and high end of its swing, and its largest deal shift."""
     from matplotlib.figure import Figure
 
-    from sim.report.plots import DPI, TEXT_COLOUR
+    from sim.report.style import DPI, TEXT_COLOUR, lay_out
 
     shown = found[:top][::-1]
     fig = Figure(figsize=(11, 0.45 * max(len(shown), 3) + 1.6), dpi=DPI)
@@ -403,6 +403,4 @@ def tornado_figure(scenario: Scenario, found: list[dict[str, Any]], top: int = 1
     right.set_xlabel("share of the issue's scale", fontsize=8)
     for ax in (left, right):
         ax.tick_params(labelsize=7)
-    fig.suptitle(f"{scenario.title}: what drives the outcome (one judgement at a time)", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
-    return fig
+    return lay_out(fig, f"{scenario.title}: what drives the outcome (one judgement at a time)")

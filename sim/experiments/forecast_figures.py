@@ -10,10 +10,13 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from sim.benchmarks.solutions import pareto_frontier
 from sim.experiments.forecast import FAN, Forecast
-from sim.report.plots import DPI, TEXT_COLOUR, finish_panels, label_issue_axis, party_colour, save
+from sim.report.plots import finish_panels, label_issue_axis, save
+from sim.report.style import DEAL_COLOUR, DPI, FAILED_COLOUR, TEXT_COLOUR, lay_out, party_colours, round_axis
 
 __all__ = ["cloud_figure", "fan_figure", "forecast_figures", "time_to_deal_figure"]
 
@@ -30,11 +33,12 @@ def _round_axis(ax, forecast: Forecast) -> None:
     ax.axvline(forecast.horizon, color="#888888", lw=0.8, ls="--")
     cal = forecast.calendar
     if cal is not None:
-        ticks = np.linspace(0, forecast.rounds_run, 5).round().astype(int)
-        ax.set_xticks(ticks, [f"{t}\n{cal.date_of(int(t)):%d %b %y}" for t in ticks], fontsize=6)
+        ticks = [int(t) for t in MaxNLocator(nbins=5, integer=True).tick_values(0, forecast.rounds_run)]
+        ticks = [t for t in ticks if 0 <= t <= forecast.rounds_run]
+        ax.set_xticks(ticks, [f"{t}\n{cal.date_of(t).day} {cal.date_of(t):%b %y}" for t in ticks], fontsize=6)
         ax.set_xlabel("round / date", fontsize=8)
     else:
-        ax.set_xlabel("round", fontsize=8)
+        round_axis(ax, None, forecast.rounds_run)
 
 
 def fan_figure(forecast: Forecast) -> Figure:
@@ -59,7 +63,7 @@ def fan_figure(forecast: Forecast) -> Figure:
                 yerr=[[band["p50"] - band["p10"]], [band["p90"] - band["p50"]]],
                 fmt="*",
                 ms=10,
-                color="gold",
+                color=DEAL_COLOUR,
                 mec=TEXT_COLOUR,
                 ecolor=TEXT_COLOUR,
                 capsize=3,
@@ -70,7 +74,8 @@ def fan_figure(forecast: Forecast) -> Figure:
         label_issue_axis(ax, issue)
         _round_axis(ax, forecast)
     title = f"{s.title}: the text by round across {forecast.runs:,} draws ({forecast.protocol})"
-    return finish_panels(fig, axes, len(s.issues), title, 0.96, 0.05)
+    horizon = (Line2D([], [], color="#888888", lw=0.8, ls="--"), "horizon")
+    return finish_panels(fig, axes, len(s.issues), title, (horizon,))
 
 
 def time_to_deal_figure(forecast: Forecast) -> Figure:
@@ -85,17 +90,16 @@ def time_to_deal_figure(forecast: Forecast) -> Figure:
     for date in forecast.by:
         last = forecast.last_round_by(date)
         p = forecast.p_deal_by(date)
-        ax.plot([last], [p], marker="o", color="#c0392b", ls="none")
+        ax.plot([last], [p], marker="o", color=TEXT_COLOUR, ls="none")
         ax.annotate(f"by {date}: {p:.0%}", (last, p), textcoords="offset points", xytext=(4, -12), fontsize=7)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("share of runs", fontsize=8)
     ax.tick_params(labelsize=7)
     _round_axis(ax, forecast)
-    ax.legend(fontsize=7, loc="upper left")
-    extended = " (run past the horizon, dashed, for a date)" if forecast.extended else ""
-    ax.set_title(f"{forecast.scenario.title}: time to a deal{extended}", fontsize=9)
-    fig.tight_layout()
-    return fig
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="#888888", lw=0.8, ls="--"))
+    labels.append("horizon" + (" (the run goes past it, for a date)" if forecast.extended else ""))
+    return lay_out(fig, f"{forecast.scenario.title}: time to a deal", handles, labels, title_size=9)
 
 
 def cloud_figure(forecast: Forecast, parties: tuple[str, str] | None = None) -> Figure:
@@ -103,7 +107,8 @@ def cloud_figure(forecast: Forecast, parties: tuple[str, str] | None = None) -> 
     s = forecast.scenario
     a_id, b_id = parties or s.main_parties
     a, b = s.party_ids.index(a_id), s.party_ids.index(b_id)
-    fig = Figure(figsize=(5.6, 5.2), dpi=DPI)
+    colours = party_colours(s)
+    fig = Figure(figsize=(6.2, 6.6), dpi=DPI)
     ax = fig.subplots()
     utils, _ = pareto_frontier(s, (a_id, b_id))
     if len(utils):
@@ -115,18 +120,25 @@ def cloud_figure(forecast: Forecast, parties: tuple[str, str] | None = None) -> 
     )
     if (~deal).any():
         ax.scatter(
-            u[~deal, a], u[~deal, b], s=6, alpha=0.25, color="#c0392b", marker="x", lw=0.6, label="no deal: walk-aways"
+            u[~deal, a],
+            u[~deal, b],
+            s=6,
+            alpha=0.25,
+            color=FAILED_COLOUR,
+            marker="x",
+            lw=0.6,
+            label="no deal: walk-aways at the end",
         )
-    ax.axvline(s.party(a_id).walkaway, color=party_colour(a), ls="--", lw=1, label=f"{s.party(a_id).name} walk-away")
-    ax.axhline(s.party(b_id).walkaway, color=party_colour(b), ls="--", lw=1, label=f"{s.party(b_id).name} walk-away")
+    name_a, name_b = s.party(a_id).name, s.party(b_id).name
+    ax.axvline(s.party(a_id).walkaway, color=colours[a_id], ls="--", lw=1, label=f"{name_a} walk-away (round 0)")
+    ax.axhline(s.party(b_id).walkaway, color=colours[b_id], ls="--", lw=1, label=f"{name_b} walk-away (round 0)")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(f"utility of {s.party(a_id).name}", fontsize=9)
     ax.set_ylabel(f"utility of {s.party(b_id).name}", fontsize=9)
-    ax.legend(fontsize=7, loc="lower left")
-    ax.set_title(f"{s.title}: deals across {forecast.runs:,} draws", fontsize=10)
-    fig.tight_layout()
-    return fig
+    ax.tick_params(labelsize=7)
+    handles, labels = ax.get_legend_handles_labels()
+    return lay_out(fig, f"{s.title}: deals across {forecast.runs:,} draws", handles, labels)
 
 
 FIGURES = {

@@ -87,13 +87,22 @@ GALLERY: dict[str, Callable[[Path], list[Path]]] = {
 }
 
 
-def build_gallery(out: Path | None = None, only: list[str] | None = None) -> list[Path]:
-    """Regenerate the gallery items (all, or those named in ``only``)."""
+def build_gallery(out: Path | None = None, only: list[str] | None = None, progress: bool = False) -> list[Path]:
+    """Regenerate the gallery items (all, or those named in ``only``).
+
+    Args:
+        out: The gallery folder (default: ``results/gallery/``).
+        only: The items to build (default: all).
+        progress: Show a progress bar on standard error, item by item.
+    """
+    from tqdm import tqdm
+
     out = out or ROOT / "results" / "gallery"
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for name, item in GALLERY.items():
-        if only and name not in only:
-            continue
-        written += item(out)
+    chosen = [name for name in GALLERY if not only or name in only]
+    with tqdm(chosen, desc="gallery", unit="item", disable=not progress) as bar:
+        for name in bar:
+            bar.set_postfix_str(name)
+            written += GALLERY[name](out)
     return written

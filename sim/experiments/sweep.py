@@ -57,6 +57,7 @@ __all__ = [
     "read_results",
     "run_chunk",
     "sweep",
+    "stored_state",
     "sweep_dir",
 ]
 
@@ -557,3 +558,21 @@ def read_results(directory: Path | str, columns: list[str] | None = None) -> pd.
         return pa.concat_tables(tables).to_pandas()
     except (pa.ArrowException, ValueError) as exc:
         raise UserError.at(str(directory), "", f"chunks of different sweeps: {exc}") from None
+
+
+def stored_state(experiment: Experiment, out_root: Path | str = "results") -> str | None:
+    """What a sweep's results folder already holds, in words, or None when it holds no chunk yet.
+
+    ``"already complete: 117 of 117 runs stored in DIR; nothing to run"`` or
+    ``"resuming: 2,048 of 16,384 runs already stored in DIR (4 of 32 chunks)"``.
+    """
+    directory = sweep_dir(experiment, out_root)
+    rows, size = experiment.rows, experiment.chunk_size
+    chunks = -(-rows // size)
+    done = [k for k in range(chunks) if chunk_path(directory, k).exists()]
+    if not done:
+        return None
+    stored = sum(min(size, rows - k * size) for k in done)
+    if len(done) == chunks:
+        return f"already complete: {stored:,} of {rows:,} runs stored in {directory}; nothing to run"
+    return f"resuming: {stored:,} of {rows:,} runs already stored in {directory} ({len(done)} of {chunks} chunks)"

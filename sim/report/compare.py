@@ -12,17 +12,19 @@ import io
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from sim.benchmarks.solutions import solve
 from sim.core.scenario import Issue, Scenario
 from sim.engine.outcome import Outcome
 from sim.engine.runner import run
 from sim.protocols import protocol_names
-from sim.report.plots import DPI, TEXT_COLOUR, party_colour, plain_text
+from sim.report.style import DEAL_COLOUR, DPI, TEXT_COLOUR, lay_out, party_colours, plain_text
 from sim.report.tables import format_table
 
 __all__ = [
@@ -124,7 +126,7 @@ def _fmt(value: float | None) -> str:
 
 
 def compare_protocols(
-    scenario: Scenario, protocols: Sequence[str] | None = None, seed: int | None = None
+    scenario: Scenario, protocols: Sequence[str] | None = None, seed: int | None = None, progress: bool = False
 ) -> ProtocolComparison:
     """Run several protocols (default: all) on one scenario.
 
@@ -132,13 +134,18 @@ def compare_protocols(
         scenario: The scenario.
         protocols: Protocol names (default: every registered protocol).
         seed: Seed for every run (default: the scenario's).
+        progress: Show a progress bar on standard error, protocol by protocol.
 
     Returns:
         The comparison.
     """
+    from tqdm import tqdm
+
     solutions = solve(scenario)
     outcomes, seconds = {}, {}
-    for name in protocols or protocol_names():
+    bar = tqdm(list(protocols or protocol_names()), desc=scenario.name, unit="protocol", disable=not progress)
+    for name in bar:
+        bar.set_postfix_str(name)
         started = time.perf_counter()
         outcomes[name] = run(scenario, protocol=name, seed=seed, solutions=solutions)
         seconds[name] = time.perf_counter() - started
@@ -155,6 +162,7 @@ def comparison_figure(comparison: ProtocolComparison) -> Figure:
     nash = comparison.outcomes[names[0]].benchmarks.get("nash")
     ks = comparison.outcomes[names[0]].benchmarks.get("kalai_smorodinsky")
     labels = ["benchmarks"] + names
+    colours = party_colours(s)
     for ax, issue in zip(axes, s.issues, strict=True):
         at_ideal: dict[float, list[str]] = {}
         for party in s.parties:
@@ -169,8 +177,8 @@ def comparison_figure(comparison: ProtocolComparison) -> Figure:
                 ha="center",
                 va="bottom",
             )
-        for a, party in enumerate(s.parties):
-            colour = party_colour(a)
+        for party in s.parties:
+            colour = colours[party.id]
             ax.axvline(party.ideal[issue.id], color=colour, lw=1.6, ls=":", zorder=1)
             low, high = party.red_lines[issue.id]
             if low > issue.min:
@@ -215,14 +223,20 @@ def comparison_figure(comparison: ProtocolComparison) -> Figure:
         ax.set_title(issue.label, fontsize=9, loc="left")
         ax.tick_params(axis="x", labelsize=7)
     handles, texts = axes[0].get_legend_handles_labels()
-    fig.legend(handles, texts, loc="lower right", fontsize=7, frameon=False, ncol=2)
-    fig.suptitle(
-        f"{s.title}: the deal under each protocol\n"
-        "dotted = ideals, hatched = red lines; hollow marker = not every party would accept (forecast)",
-        fontsize=9,
-    )
-    plain_text(fig).tight_layout(rect=(0, 0.03, 1, 0.97))
-    return fig
+    for party in s.parties:
+        handles.append(Line2D([], [], color=colours[party.id], lw=1.6, ls=":"))
+        texts.append(f"{party.name}: ideal (dotted)")
+    handles += [
+        Patch(facecolor="#666666", alpha=0.25, hatch="//", lw=0),
+        Line2D([], [], marker="o", ms=8, color=TEXT_COLOUR, ls="none"),
+        Line2D([], [], marker="o", ms=8, color=TEXT_COLOUR, mfc="white", ls="none"),
+    ]
+    texts += [
+        "red line: forbidden zone (hatched, party colour)",
+        "deal (marker of the protocol's row)",
+        "forecast not every party would accept (hollow)",
+    ]
+    return lay_out(fig, f"{s.title}: the deal under each protocol", handles, texts)
 
 
 def write_comparison(comparison: ProtocolComparison, out_dir: Path, stem: str = "comparison") -> list[Path]:
@@ -403,69 +417,82 @@ def compare_scenarios(
     return ScenarioComparison(outcomes, protocol)
 
 
+def _panels(comparison: ScenarioComparison) -> list[tuple[str, Issue, list[str]]]:
+    """The issue panels of a scenario comparison: one per scale (label, unit, labelled levels).
+
+    Issues on one scale share a panel whatever their id, drawn in their units on the
+    widest bounds any of them has (army caps of 50..300 and 50..1000 thousand troops
+    on one axis). Each panel: ``(title, issue on the panel's bounds, [(scenario, issue id)])``;
+    a title names the scenarios whose scale it is when another panel has the same label.
+    """
+    groups: dict[tuple, list[tuple[str, Issue]]] = {}
+    for name, out in comparison.outcomes.items():
+        for issue in out.scenario.issues:
+            groups.setdefault((issue.label, issue.unit, tuple(issue.levels.items())), []).append((name, issue))
+    labels = [key[0] for key in groups]
+    panels = []
+    for key, members in groups.items():
+        first = members[0][1]
+        wide = replace(first, min=min(i.min for _, i in members), max=max(i.max for _, i in members))
+        title = first.label
+        having = list(dict.fromkeys(n for n, _ in members))
+        if labels.count(key[0]) > 1:
+            title += f" (as scaled in {', '.join(having)})"
+        elif len(having) < len(comparison.outcomes):
+            missing = [n for n in comparison.outcomes if n not in having]
+            title += (
+                f" (only in {', '.join(having)})" if len(having) <= len(missing) else f" (not in {', '.join(missing)})"
+            )
+        panels.append((title, wide, [(n, i.id) for n, i in members]))
+    return panels
+
+
 def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
     """Per issue, each scenario's deal with its parties' ideals and red lines; then each party's utility.
 
-    Issues whose scales differ between scenarios are drawn on each scenario's own
-    scale normalised to 0..1 (said in the panel's title).
+    Each panel is one scale in its own units (see :func:`_panels`): an issue that two
+    scenarios define on different scales (labels, units or labelled levels) gets a
+    panel per scale, with a row for each scenario that has it.
     """
     from sim.report.plots import label_issue_axis
 
     names = list(comparison.outcomes)
-    issues = comparison.issue_ids
+    panels = _panels(comparison)
     parties = comparison.party_ids
-    colours = {pid: party_colour(k) for k, pid in enumerate(parties)}
+    colours = party_colours(*(out.scenario for out in comparison.outcomes.values()))
     n = len(names)
-    height = 1.2 + len(issues) * (0.5 + 0.38 * n) + 3.2
+    sizes = [len(members) for _, _, members in panels]
+    height = 1.6 + sum(0.9 + 0.38 * k for k in sizes) + 3.4
     fig = Figure(figsize=(10.5, height), dpi=DPI)
-    grid = fig.add_gridspec(len(issues) + 1, 1, height_ratios=[0.5 + 0.38 * n] * len(issues) + [3.0])
-    for k, iid in enumerate(issues):
+    grid = fig.add_gridspec(len(panels) + 1, 1, height_ratios=[0.6 + 0.38 * k for k in sizes] + [3.0])
+    for k, (title, wide, members) in enumerate(panels):
         ax = fig.add_subplot(grid[k])
-        defs = [out.scenario.issue(iid) for out in comparison.outcomes.values() if iid in out.scenario.issue_ids]
-        same = iid not in comparison.differing_scales
-        for row, out in enumerate(comparison.outcomes.values()):
-            y = n - 1 - row
+        here = dict(members)
+        shown = [name for name in names if name in here]
+        for row, name in enumerate(shown):
+            out = comparison.outcomes[name]
+            y = len(shown) - 1 - row
             ax.axhline(y, color="#e5e5e5", lw=0.8, zorder=0)
-            if iid not in out.scenario.issue_ids:
-                ax.text(
-                    0.01,
-                    y,
-                    "not on the table",
-                    transform=ax.get_yaxis_transform(),
-                    fontsize=7,
-                    va="center",
-                    color="#999999",
-                )
-                continue
+            iid = here[name]
             issue = out.scenario.issue(iid)
-
-            def place(v, issue=issue, same=same):
-                return v if same else (v - issue.min) / issue.span
-
+            at_value: dict[float, int] = {}
+            for party in out.scenario.parties:
+                value = party.ideal[iid]
+                at_value[value] = at_value.get(value, 0) + 1
+            seen: dict[float, int] = {}
             for party in out.scenario.parties:
                 colour = colours[party.id]
-                ax.plot(place(party.ideal[iid]), y, marker="|", ms=14, mew=2.2, color=colour, ls="none", zorder=2)
+                value = party.ideal[iid]
+                j = seen.get(value, 0)
+                seen[value] = j + 1
+                dodge = (j - (at_value[value] - 1) / 2) * 0.16  # equal ideals side by side, not on top
+                ax.plot(value, y + dodge, marker="|", ms=11, mew=2.2, color=colour, ls="none", zorder=2)
                 low, high = party.red_lines[iid]
-                if low > issue.min:
-                    ax.plot(
-                        [place(issue.min), place(low)],
-                        [y - 0.28] * 2,
-                        color=colour,
-                        lw=3,
-                        alpha=0.35,
-                        solid_capstyle="butt",
-                    )
-                if high < issue.max:
-                    ax.plot(
-                        [place(high), place(issue.max)],
-                        [y - 0.28] * 2,
-                        color=colour,
-                        lw=3,
-                        alpha=0.35,
-                        solid_capstyle="butt",
-                    )
+                for start, end in ((issue.min, low), (high, issue.max)):
+                    if end > start and (start, end) != (issue.min, issue.max):
+                        ax.plot([start, end], [y - 0.3] * 2, color=colour, lw=3, alpha=0.4, solid_capstyle="butt")
             if out.deal is not None:
-                ax.plot(place(out.deal[iid]), y, marker="*", ms=15, color="gold", mec=TEXT_COLOUR, ls="none", zorder=4)
+                ax.plot(out.deal[iid], y, marker="*", ms=15, color=DEAL_COLOUR, mec=TEXT_COLOUR, ls="none", zorder=4)
             else:
                 ax.text(
                     0.99,
@@ -477,17 +504,12 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
                     ha="right",
                     color="#888888",
                 )
-        ax.set_yticks(range(n), names[::-1], fontsize=8)
-        ax.set_ylim(-0.7, n - 0.3)
-        if same:
-            label_issue_axis(ax, defs[0], axis="x")
-            ax.set_title(defs[0].label, fontsize=9, loc="left")
-        else:
-            ax.set_xlim(-0.04, 1.04)
-            ax.set_xlabel("position on each scenario's own scale (0 = min, 1 = max)", fontsize=8)
-            ax.set_title(f"{defs[0].label} (scales differ between scenarios)", fontsize=9, loc="left")
+        ax.set_yticks(range(len(shown)), shown[::-1], fontsize=8)
+        ax.set_ylim(-0.7, len(shown) - 0.3)
+        label_issue_axis(ax, wide, axis="x")
+        ax.set_title(title, fontsize=9, loc="left")
         ax.tick_params(axis="x", labelsize=7)
-    ax = fig.add_subplot(grid[len(issues)])
+    ax = fig.add_subplot(grid[len(panels)])
     width = 0.8 / max(1, len(parties))
     for j, pid in enumerate(parties):
         xs, us, ws = [], [], []
@@ -496,8 +518,7 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
                 xs.append(row + (j - (len(parties) - 1) / 2) * width)
                 us.append(out.utilities[pid])
                 ws.append(out.walkaways[pid])
-        name = next(out.scenario.party(pid).name for out in comparison.outcomes.values() if pid in out.utilities)
-        ax.bar(xs, us, width, color=colours[pid], label=name)
+        ax.bar(xs, us, width, color=colours[pid])
         ax.plot(xs, ws, ls="none", marker="_", ms=12, mew=2, color=TEXT_COLOUR)
     labels = []
     for name, out in comparison.outcomes.items():
@@ -505,15 +526,25 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
         labels.append(f"{name}\n{result}")
     ax.set_xticks(range(n), labels, fontsize=7)
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("utility (bar); walk-away at the end (—)", fontsize=8)
-    ax.legend(fontsize=7, ncol=min(6, len(parties)), loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
+    ax.set_ylabel("utility of the deal\n(the last text without one)", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    handles: list = []
+    keys: list[str] = []
+    for pid in parties:
+        name = next(out.scenario.party(pid).name for out in comparison.outcomes.values() if pid in out.utilities)
+        handles.append(Patch(facecolor=colours[pid]))
+        keys.append(name)
+    handles += [
+        Line2D([], [], marker="*", ms=11, color=DEAL_COLOUR, mec=TEXT_COLOUR, ls="none"),
+        Line2D([], [], marker="|", ms=10, mew=2, color="#666666", ls="none"),
+        Line2D([], [], color="#666666", lw=3, alpha=0.4),
+        Line2D([], [], marker="_", ms=11, mew=2, color=TEXT_COLOUR, ls="none"),
+    ]
+    keys += ["deal", "ideal (party colour)", "red line: forbidden zone (party colour)", "walk-away at the end"]
     protocol = comparison.protocol or "each scenario's own protocol"
-    fig.suptitle(
-        f"Scenarios compared ({protocol}): the deal on each issue (star), ideals (ticks), red lines (shaded bars)",
-        fontsize=10,
+    return lay_out(
+        fig, f"Scenarios compared ({protocol}): the deal on each issue, and each party's utility", handles, keys
     )
-    plain_text(fig).tight_layout(rect=(0, 0.02, 1, 0.98))
-    return fig
 
 
 def write_scenario_comparison(comparison: ScenarioComparison, out_dir: Path, stem: str = "scenarios") -> list[Path]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.report.plots import DPI, TEXT_COLOUR
+from sim.report.style import DPI, TEXT_COLOUR, lay_out
 
 __all__ = ["forecast_figure"]
 
@@ -61,6 +61,4 @@ def forecast_figure(
             ax.set_xlabel("forecast", fontsize=7)
     for ax in axes[len(methods) :]:
         ax.set_visible(False)
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    return fig
+    return lay_out(fig, title, title_size=9)
