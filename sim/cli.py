@@ -351,9 +351,21 @@ def cmd_ui(args: argparse.Namespace) -> int:
     port = _bind_port(args.host, args.port)
     os.environ["NEGSIM_UI_SCENARIO"] = str(Path(args.scenario).resolve())
     os.environ["NEGSIM_UI_DIR"] = str(Path(args.scenario).resolve().parent)
+    if args.class_db is not None or args.klass:
+        from sim.ui.classbook import CLASS_DB, Classbook
+
+        db = Path(args.class_db or CLASS_DB).resolve()
+        try:
+            Classbook(db).close()  # created on first use; a file that is not a class stops here
+        except Exception as exc:  # sqlite3.DatabaseError, OSError
+            raise UserError.at("--class-db", "", f"cannot open {db} as the class's database: {exc}") from None
+        os.environ["NEGSIM_UI_CLASS"] = str(db)
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no phoning home from class
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"negsim ui: {args.scenario} at http://{shown}:{port}/ (Ctrl-C stops it)", flush=True)
+    if os.environ.get("NEGSIM_UI_CLASS"):
+        where = os.environ["NEGSIM_UI_CLASS"]
+        print(f"negsim ui: the class at http://{shown}:{port}/class (its runs are kept in {where})", flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"negsim ui: listening on {args.host}: other machines can open the page", flush=True)
     import contextlib
@@ -373,6 +385,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
             standalone_mode=False,
         )
     print("negsim ui: stopped", flush=True)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from sim.engine.session import load_session
+    from sim.ui.play import replay_game, replay_report
+
+    session = load_session(args.session)
+    for line in replay_report(session, replay_game(session)):
+        print(line)
     return 0
 
 
@@ -606,7 +628,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=_port, default=8765, help="port (default: 8765; 0 = any free port)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument(
+        "--class",
+        dest="klass",
+        action="store_true",
+        help="a class: students send runs and sessions by name; the teacher's page is at /class",
+    )
+    p.add_argument("--class-db", type=Path, help="the class's SQLite file (default: results/classroom.sqlite)")
     p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("replay", help="replay a saved session (a person in a seat) to its end and compare")
+    p.add_argument("session", help="session TOML file saved from the classroom's 'Play as a party'")
+    p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("sweep", help="run an experiment (grid, lhs, sobol, morris, montecarlo) into Parquet")
     p.add_argument("experiment", help="experiment TOML file (experiments/*.toml)")
