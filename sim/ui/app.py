@@ -251,7 +251,8 @@ def ClassroomApp(scenario_path: str, scenario_dir: str | None = None, db: Classb
                 solara.Error(error.value)
         if db is not None:
             with solara.Card("Class"):
-                solara.InputText("your name", value=player, continuous_update=True)
+                with solara.Div(classes=["negsim-name"]):
+                    solara.InputText("your name", value=player, continuous_update=True)
                 solara.Button("Send this run to the class", on_click=send_run, outlined=True)
                 if sent.value:
                     solara.Text(sent.value)
@@ -535,7 +536,7 @@ def PlayPanel(current: Computed, base: Scenario, params: dict[str, Any], player:
 
     with solara.Card("Play as a party"):
         if game.value is None:
-            solara.Markdown(
+            solara.Text(
                 "Take one party's seat: each round you see the text on the table, your utility of it against "
                 "your walk-away value and red lines, and what the others did. The other parties follow the model."
             )
@@ -564,7 +565,8 @@ def PlayPanel(current: Computed, base: Scenario, params: dict[str, Any], player:
         if message.value:
             solara.Info(message.value)
     with solara.Card("Replay a saved session"):
-        solara.InputTextArea("paste a session file here", value=replay_text, continuous_update=True)
+        with solara.Div(classes=["negsim-replay-box"]):
+            solara.InputTextArea("paste a session file here", value=replay_text, continuous_update=True)
         solara.Button("Replay", on_click=lambda: run_replay(replay_text.value), outlined=True)
         solara.FileDrop(
             label="...or drop a session file here", on_file=lambda f: run_replay(f["data"].decode()), lazy=False
