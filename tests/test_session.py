@@ -169,3 +169,18 @@ def test_a_move_after_the_end_of_the_run_is_reported(tmp_path):
     path = _write(tmp_path, HEAD + '[[moves]]\nround = 39\nanswer = "accept"\n')
     with pytest.raises(UserError, match=r"moves\[0\]\.round: the run ended in round 18; a move in round 39"):
         replay(load_session(path))
+
+
+def test_negsim_replay_prints_the_result_and_bad_files_get_one_line(tmp_path, capsys):
+    from sim.cli import main
+
+    path = tmp_path / "s.toml"
+    path.write_text(HEAD + MOVE.format(1, "object") + MOVE.format(2, "accept"))
+    assert main(["replay", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "a player in Ukraine's seat: mediated, seed 7, geneva-2025-11 (2 moves)." in out
+    assert "The model's own agent in Ukraine's seat: deal in round 18" in out
+    path.write_text(HEAD.replace("seed = 7", 'seed = "x"'))
+    assert main(["replay", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"negsim: error: {path}: session.seed: must be an integer in [0, 2**63 - 1]; got 'x'"]
