@@ -463,6 +463,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.scenario == DEFAULT_SCENARIO and not path.exists():  # run from elsewhere: the project's copy
         path = PROJECT / DEFAULT_SCENARIO
     scenario = load_scenario(path)
+    if args.ui:
+        from sim.ui.latency import slider_latency, slider_latency_report
+
+        result = slider_latency(path)
+        print(json.dumps(result) if args.json else slider_latency_report(result))
+        return 0
     if args.startup:
         result = startup(str(path))
         print(json.dumps(result) if args.json else startup_report(result))
@@ -671,6 +677,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="draws of the timed forecast, in a fresh process (default 2000)",
     )
     p.add_argument("--startup", action="store_true", help="measure start-up instead: --help, run, import sim")
+    p.add_argument(
+        "--ui",
+        action="store_true",
+        help="measure the classroom instead: a slider change to the new run and charts' data (target 0.5 s)",
+    )
     p.add_argument(
         "--peer",
         action="store_true",

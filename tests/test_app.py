@@ -226,3 +226,15 @@ def test_chart_data_marks_the_text_only_while_the_run_goes_on():
     assert set(utilities_data(model.scenario, end.history)["utility"]) == set(model.scenario.party_ids)
     colours = party_colours(model.scenario)
     assert len(set(colours.values())) == len(colours)
+
+
+def test_negsim_bench_ui_reports_each_slider_change(capsys):
+    """The benchmark behind the 0.5 s target (a measurement, not a timed test)."""
+    import json
+
+    from sim.cli import main
+
+    assert main(["bench", str(GENEVA), "--ui", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["control"] == "ukraine__walkaway" and len(result["seconds"]) == result["steps"] == 10
+    assert result["target_s"] == 0.5 and result["max_s"] >= result["median_s"] > 0

@@ -62,6 +62,7 @@ __all__ = [
     "load_session",
     "replay",
     "replay_states",
+    "seat_of",
     "session_from_dict",
     "session_toml",
 ]

@@ -26,6 +26,7 @@ from sim.engine.outcome import History
 
 __all__ = [
     "BENCHMARK_MARKS",
+    "OKABE_ITO",
     "PlaneChart",
     "PositionsChart",
     "UtilitiesChart",
