@@ -192,8 +192,8 @@ def ClassroomApp(scenario_path: str, scenario_dir: str | None = None, db: Classb
     updating = current.params != params.value and error.value is None
     base = load_cached(params.value["scenario"])
 
-    def on_change(name: str, value: Any) -> None:
-        control = controls(base).get(name)
+    def change(name: str, value: Any) -> None:
+        control = controls(load_cached(params.value["scenario"])).get(name)
         try:
             value = control.clean(value) if control else value
         except UserError as exc:
@@ -203,6 +203,9 @@ def ClassroomApp(scenario_path: str, scenario_dir: str | None = None, db: Classb
             return
         error.set(None)
         params.set({**params.value, name: value})
+
+    # one callback for the page's life: a slider whose value did not change is not rendered again
+    on_change = solara.use_memo(lambda: change, [])
 
     def pick_scenario(name: str) -> None:
         path = files.get(name)

@@ -200,7 +200,7 @@ def _slider(
 
 
 def controls(scenario: Scenario) -> dict[str, Control]:
-    """Every control of a scenario, in display order, by name.
+    """Every control of a scenario, in display order, by name (built once per scenario content).
 
     Args:
         scenario: The scenario as loaded.
@@ -208,6 +208,10 @@ def controls(scenario: Scenario) -> dict[str, Control]:
     Returns:
         ``{name: Control}``: run settings, mediator bias, then each party.
     """
+    return dict(_cached(("controls", scenario.sha256), lambda: _controls(scenario)))
+
+
+def _controls(scenario: Scenario) -> dict[str, Control]:
     out: list[Control] = [
         Control(
             "protocol",
