@@ -484,9 +484,21 @@ def cmd_ui(args: argparse.Namespace) -> int:
     port = _bind_port(args.host, args.port)
     os.environ["NEGSIM_UI_SCENARIO"] = str(Path(args.scenario).resolve())
     os.environ["NEGSIM_UI_DIR"] = str(Path(args.scenario).resolve().parent)
+    if args.class_db is not None or args.klass:
+        from sim.ui.classbook import CLASS_DB, Classbook
+
+        db = Path(args.class_db or CLASS_DB).resolve()
+        try:
+            Classbook(db).close()  # created on first use; a file that is not a class stops here
+        except Exception as exc:  # sqlite3.DatabaseError, OSError
+            raise UserError.at("--class-db", "", f"cannot open {db} as the class's database: {exc}") from None
+        os.environ["NEGSIM_UI_CLASS"] = str(db)
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no phoning home from class
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"negsim ui: {args.scenario} at http://{shown}:{port}/ (Ctrl-C stops it)", flush=True)
+    if os.environ.get("NEGSIM_UI_CLASS"):
+        where = os.environ["NEGSIM_UI_CLASS"]
+        print(f"negsim ui: the class at http://{shown}:{port}/class (its runs are kept in {where})", flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"negsim ui: listening on {args.host}: other machines can open the page", flush=True)
     import contextlib
@@ -511,6 +523,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
             standalone_mode=False,
         )
     print("negsim ui: stopped", flush=True)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from sim.engine.session import load_session
+    from sim.ui.play import replay_game, replay_report
+
+    session = load_session(args.session)
+    for line in replay_report(session, replay_game(session)):
+        print(line)
     return 0
 
 
@@ -582,6 +604,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.scenario == DEFAULT_SCENARIO and not path.exists():  # run from elsewhere: the project's copy
         path = PROJECT / DEFAULT_SCENARIO
     scenario = load_scenario(path)
+    if args.ui:
+        from sim.ui.latency import slider_latency, slider_latency_report
+
+        result = slider_latency(path)
+        print(json.dumps(result) if args.json else slider_latency_report(result))
+        return 0
     if args.startup:
         result = startup(str(path))
         print(json.dumps(result) if args.json else startup_report(result))
@@ -781,7 +809,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="127.0.0.1",
         help="address to listen on (default: 127.0.0.1, this machine only)",
     )
+    p.add_argument(
+        "--class",
+        dest="klass",
+        action="store_true",
+        help="a class: students send runs and sessions by name; the teacher's page is at /class",
+    )
+    p.add_argument("--class-db", type=_folder, help="the class's SQLite file (default: results/classroom.sqlite)")
     p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("replay", help="replay a saved session (a person in a seat) to its end and compare")
+    p.add_argument("session", help="session TOML file saved from the classroom's 'Play as a party'")
+    p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("sweep", help="run an experiment (grid, lhs, sobol, morris, montecarlo) into Parquet")
     p.add_argument("experiment", type=_file, help="experiment TOML file (experiments/*.toml)")
@@ -831,6 +870,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="draws of the timed forecast, in a fresh process (default 2000)",
     )
     p.add_argument("--startup", action="store_true", help="measure start-up instead: --help, run, import sim")
+    p.add_argument(
+        "--ui",
+        action="store_true",
+        help="measure the classroom instead: a slider change to the new run and charts' data (target 0.5 s)",
+    )
     p.add_argument(
         "--peer",
         action="store_true",

@@ -246,3 +246,20 @@ def load_scenario_from(data: dict):
     from sim.engine.scenarios import scenario_from_dict
 
     return scenario_from_dict(data)
+
+
+def test_save_as_scenario_keeps_every_comment_and_notes_old_values(tmp_path):
+    """#19: the file's sources and judgements survive; each changed value says its old value."""
+    base = load_scenario(GENEVA)
+    text = scenario_toml(base, {"ukraine__walkaway": 0.65, "seed": 3, "bias__russia": 2.0})
+    for line in GENEVA.read_text().splitlines():
+        if line.lstrip().startswith("#"):
+            assert line in text
+    assert "seed = 3 # classroom: was 7" in text
+    assert "#   scenario.mediator_bias.russia: 1.5 -> 2" in text  # inside an inline table: the header says it
+    walkaway = [line for line in text.splitlines() if line.startswith("walkaway = 0.65")]
+    assert walkaway and "# classroom: was 0.6; judgement:" in walkaway[0]
+    path = tmp_path / "v.toml"
+    path.write_text(text)
+    saved = load_scenario(path)
+    assert saved.party("ukraine").walkaway == 0.65 and saved.seed == 3 and saved.mediator_bias["russia"] == 2.0

@@ -8,7 +8,7 @@ Mesa model steps the same :func:`sim.protocols.play_round` one at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
@@ -16,23 +16,32 @@ import numpy as np
 
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
-from sim.protocols import Protocol, State, play_round
+from sim.protocols import Protocol, Seat, State, play_round
 
 __all__ = ["COMPACT_MIN_ROWS", "COMPACT_SHARE", "play", "run_kernel"]
 
 
-def play(protocol: Protocol, params: KernelParams, seeds: np.ndarray) -> Iterator[State]:
+def play(
+    protocol: Protocol, params: KernelParams, seeds: np.ndarray, seats: Mapping[int, Seat] | None = None
+) -> Iterator[State]:
     """Every state of a batch from round 0 until every row has finished (or the round limit).
 
     Finished rows are left as they are by the kernel (masked); every state is
     kept by the caller if it wants a history (a single run does).
+
+    Args:
+        protocol: The protocol.
+        params: The rows' parameters.
+        seeds: One seed per row.
+        seats: A seat's move by round (a replayed session; see :class:`~sim.protocols.seat.Seat`).
     """
+    seats = seats or {}
     streams = RunStreams.from_seeds(seeds)
     state = protocol.start(params, streams)
     yield state
     limit = int(params.rounds.max()) if params.batch else 0
     while not state.done.all() and state.t < limit:
-        state = play_round(protocol, params, state, streams)
+        state = play_round(protocol, params, state, streams, seats.get(state.t + 1))
         yield state
 
 

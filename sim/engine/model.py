@@ -16,7 +16,7 @@ from sim.core.params import KernelParams
 from sim.core.scenario import Scenario
 from sim.core.streams import RunStreams
 from sim.engine.agents import PartyAgent
-from sim.protocols import Protocol, State, play_round, resolve_protocol
+from sim.protocols import Protocol, Seat, State, play_round, resolve_protocol
 
 __all__ = ["NegotiationModel"]
 
@@ -80,12 +80,17 @@ class NegotiationModel(mesa.Model):
         """Whether the negotiation has ended (deal or round limit)."""
         return bool(self.state.done[0])
 
-    def step(self) -> None:
-        """Play one round."""
+    def step(self, seat: Seat | None = None) -> None:
+        """Play one round.
+
+        Args:
+            seat: One party's move this round supplied from outside (a person
+                at the table; see :class:`~sim.protocols.seat.Seat`).
+        """
         if self.done:
             self.running = False
             return
-        self.state = play_round(self.protocol, self.params, self.state, self.streams)
+        self.state = play_round(self.protocol, self.params, self.state, self.streams, seat)
         self.history.append(self.state)
         self.agents.do("observe")
         self.datacollector.collect(self)

@@ -15,7 +15,18 @@ from typing import Any
 
 from sim.core.errors import Problem, UserError
 from sim.core.scenario import RULES, Rule, RuleContext, Scenario
-from sim.protocols.base import ENDINGS, REGISTRY, ConsentRound, Memory, Protocol, State, consent_round, play_round
+from sim.protocols.base import (
+    ENDINGS,
+    REGISTRY,
+    ConsentRound,
+    Memory,
+    Protocol,
+    State,
+    consent_round,
+    next_text,
+    play_round,
+)
+from sim.protocols.seat import Seat
 
 __all__ = [
     "ENDINGS",
@@ -23,10 +34,13 @@ __all__ = [
     "ConsentRound",
     "Memory",
     "Protocol",
+    "Seat",
     "State",
     "consent_round",
     "get_protocol",
+    "next_text",
     "play_round",
+    "playable_protocols",
     "protocol_names",
     "resolve_protocol",
     "scenario_rules",
@@ -44,6 +58,11 @@ PROTOCOLS: dict[str, type[Protocol]] = {
 def protocol_names() -> list[str]:
     """Names of the available protocols."""
     return list(PROTOCOLS)
+
+
+def playable_protocols() -> list[str]:
+    """Names of the protocols in which a person can take a party's seat."""
+    return [name for name, cls in PROTOCOLS.items() if cls.playable]
 
 
 def get_protocol(name: str, **params: Any) -> Protocol:

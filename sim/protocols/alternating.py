@@ -75,6 +75,7 @@ from sim.core.scenario import RuleContext
 from sim.core.streams import RunStreams
 from sim.core.utility import issue_values, safe_divide, snap_to_grid, snap_toward, utilities, weighted_sum
 from sim.protocols.base import Memory, Protocol, State, consent_round
+from sim.protocols.seat import Seat
 from sim.protocols.strategies import STRATEGIES, TIME_BETA, time_dependent_target, tit_for_tat_target
 
 __all__ = [
@@ -308,6 +309,7 @@ class Alternating(Protocol):
     summary = "stacked alternating offers; per-party strategies (time-based, tit-for-tat, equilibrium)"
     reference = "Rubinstein (1982); Binmore, Rubinstein & Wolinsky (1986); Faratin et al. (1998)"
     listing_order = 1
+    playable = True
 
     def __init__(
         self,
@@ -367,9 +369,8 @@ class Alternating(Protocol):
             return timed
         return np.where(plays_tft, tit_for_tat_target(walk, first, last), timed)
 
-    def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
-        """One round: the proposer offers, every other party answers, winners ratify."""
-        active = self.active(params, state)
+    def _offer(self, params: KernelParams, state: State) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """This round's proposer, the walk-aways in force, every party's target, and the proposer's offer."""
         t = state.t + 1
         q = (t - 1) % params.n_parties
         memory: AlternatingMemory = state.memory
@@ -393,6 +394,33 @@ class Alternating(Protocol):
             stationary = snap_toward(np.nan_to_num(eq_offer[:, q]), responder_ideal, params.step, params.levels)
             offer = np.where(plays_eq[:, None], stationary, offer)
         offer = np.where(state.walked[:, q, None], state.text, offer)  # a party that walked out offers nothing new
+        return q, view, target, offer
+
+    def table(self, params: KernelParams, state: State) -> np.ndarray:
+        """The offer the next proposer makes as the model plays it (a seated proposer's suggestion)."""
+        return self._offer(params, state)[3]
+
+    @staticmethod
+    def proposer(t: int, n_parties: int) -> int:
+        """The index of the party that proposes in round ``t`` (file order, rotating)."""
+        return (t - 1) % n_parties
+
+    def step(self, params: KernelParams, state: State, streams: RunStreams, seat: Seat | None = None) -> State:
+        """One round: the proposer offers, every other party answers, winners ratify.
+
+        A ``seat`` (:class:`~sim.protocols.seat.Seat`) makes its own offer in its
+        turn (put on the issue grid) and answers the others' offers.
+        """
+        active = self.active(params, state)
+        t = state.t + 1
+        memory: AlternatingMemory = state.memory
+        eq_offer = memory.eq_offer
+        q, view, target, offer = self._offer(params, state)
+        if seat is not None and seat.party == q:  # the seat proposes: its offer, and it is not asked
+            if seat.offer is not None:
+                own = np.broadcast_to(np.asarray(seat.offer, dtype=float), offer.shape)
+                offer = np.where(state.walked[:, q, None], state.text, snap_to_grid(own, params.step, params.levels))
+            seat = replace(seat, accepts=None)
         responder = np.arange(params.n_parties) != q
         seen: dict[str, np.ndarray] = {}
 
@@ -415,7 +443,7 @@ class Alternating(Protocol):
             threshold = np.where(is_eq, eq_value, wait_value)
             return ~responder | (utility >= threshold - self.accept_tolerance)
 
-        consent = consent_round(params, state, offer, view, active, streams, also=worth_taking)
+        consent = consent_round(params, state, offer, view, active, streams, also=worth_taking, seat=seat)
         demands = state.demands.copy()
         demands[:, q] = offer
         return state.advance(

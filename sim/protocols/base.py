@@ -58,8 +58,20 @@ from sim.core.params import KernelParams
 from sim.core.scenario import RuleContext
 from sim.core.streams import BREAKDOWN, RunStreams
 from sim.core.world import World, draw_world
+from sim.protocols.seat import Seat
 
-__all__ = ["ENDINGS", "REGISTRY", "ConsentRound", "Memory", "Protocol", "State", "consent_round", "play_round"]
+__all__ = [
+    "ENDINGS",
+    "REGISTRY",
+    "ConsentRound",
+    "Memory",
+    "Protocol",
+    "Seat",
+    "State",
+    "consent_round",
+    "next_text",
+    "play_round",
+]
 
 ENDINGS = ("", "deal", "round_limit", "ratification", "walkout", "breakdown", "no_bargaining_set")
 """How a run ended (``State.ended_by`` holds the index; "" while running): a deal, the round limit, a failed
@@ -119,6 +131,7 @@ def consent_round(
     active: np.ndarray,
     streams: RunStreams,
     also: np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None,
+    seat: Seat | None = None,
 ) -> ConsentRound:
     """Answers to ``text``, then domestic ratification where the whole table accepts.
 
@@ -132,6 +145,8 @@ def consent_round(
         also: A further condition for each party's yes, ``(B, P)``, or a
             function of the parties' utilities giving one (e.g. an offer worth
             at least what the responder would ask next round).
+        seat: A seat answered from outside (:class:`~sim.protocols.seat.Seat`): its
+            answer replaces the party's own.
 
     Returns:
         The round's answers, deals, failures and what was learnt.
@@ -140,6 +155,8 @@ def consent_round(
     accepts, utility = answers(params, text, view)
     if also is not None:
         accepts &= also(utility) if callable(also) else also
+    if seat is not None:
+        accepts = seat.answer(accepts)
     accepts |= state.walked  # a guarantor that walked out is no longer asked
     agreed, failed = agreement_at_table(params, text, utility, accepts, active, streams, t)
     return ConsentRound(
@@ -319,18 +336,37 @@ def _walkouts(params: KernelParams, before: State, after: State, played: np.ndar
     return state.end((out & principal).any(axis=-1), "walkout")
 
 
-def play_round(protocol: Protocol, params: KernelParams, state: State, streams: RunStreams) -> State:
+def play_round(
+    protocol: Protocol, params: KernelParams, state: State, streams: RunStreams, seat: Seat | None = None
+) -> State:
     """One round of a protocol with the world around it: the Mesa model and the batched engine call this.
 
     The parameters in force this round (events that have happened applied),
     the protocol's step, then walk-outs and the risk that the talks break down
     after a round without a deal (Binmore, Rubinstein & Wolinsky 1986).
     Forecasting protocols are not exposed to walk-outs or breakdown.
+
+    Args:
+        protocol: The protocol.
+        params: The rows' parameters.
+        state: The state after the last round.
+        streams: The rows' random streams.
+        seat: One party's move this round supplied from outside (a person at
+            the table, a replayed session); only protocols with ``playable``.
+
+    Raises:
+        ValueError: If a seat is given to a protocol that cannot seat a person.
     """
     t = state.t + 1
     now = params.at_round(t, state.world.fired)
     played = protocol.active(now, state)
-    after = protocol.step(now, state, streams)
+    if seat is None:
+        after = protocol.step(now, state, streams)
+    elif not protocol.playable:
+        playable = ", ".join(sorted(name for name, cls in REGISTRY.items() if cls.playable))
+        raise ValueError(f"protocol {protocol.name!r} cannot seat a person; playable: {playable}")
+    else:
+        after = protocol.step(now, state, streams, seat=seat)
     if protocol.forecast:
         return after
     if now.has_walkouts:
@@ -340,6 +376,17 @@ def play_round(protocol: Protocol, params: KernelParams, state: State, streams: 
         draw = streams.uniform((), rows=live, t=t, purpose=BREAKDOWN)
         after = after.end(live & (draw < now.breakdown_risk), "breakdown")
     return after
+
+
+def next_text(protocol: Protocol, params: KernelParams, state: State) -> np.ndarray:
+    """The text the next round puts on the table before anyone answers, ``(B, I)`` normalised.
+
+    For a person in a seat: the mediator's next draft (``mediated``), or the
+    proposer's offer as the model would make it (``alternating``: when the
+    seat proposes, the model's suggestion). Only protocols with ``playable``.
+    """
+    now = params.at_round(state.t + 1, state.world.fired)
+    return protocol.table(now, state)
 
 
 REGISTRY: dict[str, type[Protocol]] = {}
@@ -362,6 +409,8 @@ class Protocol(ABC):
             is a forecast that every party is assumed to sign; ``accepts``
             says who actually would.
         listing_order: Where the protocol appears in listings and tables.
+        playable: Whether a person can take a party's seat (:class:`~sim.protocols.seat.Seat`):
+            ``step`` then takes a ``seat`` and :meth:`table` says the next text.
     """
 
     name: ClassVar[str]
@@ -370,6 +419,7 @@ class Protocol(ABC):
     uses_randomness: ClassVar[bool] = False
     forecast: ClassVar[bool] = False
     listing_order: ClassVar[int] = 100
+    playable: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -387,6 +437,10 @@ class Protocol(ABC):
     @abstractmethod
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """Play one round on every unfinished row and return the new state."""
+
+    def table(self, params: KernelParams, state: State) -> np.ndarray:
+        """The text the next round tables before anyone answers (playable protocols; see :func:`next_text`)."""
+        raise NotImplementedError(f"protocol {self.name!r} cannot seat a person")
 
     @classmethod
     def check(cls, ctx: RuleContext) -> list[Problem]:

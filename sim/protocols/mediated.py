@@ -59,6 +59,7 @@ from sim.core.utility import (
     within_red_lines,
 )
 from sim.protocols.base import Memory, Protocol, State, consent_round
+from sim.protocols.seat import Seat
 
 __all__ = [
     "Mediated",
@@ -323,6 +324,7 @@ class Mediated(Protocol):
     reference = "Raiffa (1982) The Art and Science of Negotiation, ch. 14; Fisher & Ury (1981)"
     uses_randomness = True
     listing_order = 0
+    playable = True
 
     def __init__(
         self, improve: bool = False, improve_grid: int = 20, improve_steps: int = 50, lean_steps: int = 20
@@ -343,9 +345,10 @@ class Mediated(Protocol):
         text = snap_to_grid(draft, params.step, params.levels)
         return State.initial(params, streams, text, MediatorMemory(draft, belief))
 
-    def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
-        """One shuttle round: answers, ratification, demands, and the revised draft."""
-        active = self.active(params, state)
+    def _tabled(
+        self, params: KernelParams, state: State, active: np.ndarray
+    ) -> tuple[TableView, np.ndarray, np.ndarray]:
+        """The walk-aways and red lines in force, the neutral draft, and the text the mediator tables this round."""
         t = state.t + 1
         memory: MediatorMemory = state.memory
         view = state.view(params, t)
@@ -362,9 +365,27 @@ class Mediated(Protocol):
             text = improve_text(
                 params, text, view, active & (agreed | state.walked).all(axis=-1), self.improve_grid, self.improve_steps
             )
+        return view, draft, text
+
+    def table(self, params: KernelParams, state: State) -> np.ndarray:
+        """The draft the mediator tables next round (what a seated person answers)."""
+        return self._tabled(params, state, self.active(params, state))[2]
+
+    def step(self, params: KernelParams, state: State, streams: RunStreams, seat: Seat | None = None) -> State:
+        """One shuttle round: answers, ratification, demands, and the revised draft.
+
+        A ``seat`` (:class:`~sim.protocols.seat.Seat`) answers for its party and,
+        when it objects, says what it demands instead of the model's demand.
+        """
+        active = self.active(params, state)
+        t = state.t + 1
+        memory: MediatorMemory = state.memory
+        view, draft, text = self._tabled(params, state, active)
         aspiration = aspiration_at(view.walkaway, params.patience, t)
-        consent = consent_round(params, state, text, view, active, streams)
+        consent = consent_round(params, state, text, view, active, streams, seat=seat)
         demands = demands_toward_ideal(text, consent.utility, aspiration, params.prefs.ideal, view.low, view.high)
+        if seat is not None:
+            demands = seat.put(demands, seat.demand)
         voice = params.prefs.voice * ~state.walked[..., None]
         force = params.capability[..., None] * params.prefs.salience * voice
         weights = pull_weights(params.mediation.bias, params.capability, params.prefs.salience * voice)

@@ -30,6 +30,7 @@ Control names (``name`` -> scenario path):
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import os
 import threading
@@ -42,12 +43,14 @@ from typing import Any
 
 import numpy as np
 import tomli_w
+import tomlkit
 
+from sim.benchmarks.problem import BargainingProblem
 from sim.benchmarks.solutions import Solutions, pareto_frontier, solve
 from sim.core.errors import UserError
 from sim.core.scenario import Party, Scenario
 from sim.engine.model import NegotiationModel
-from sim.engine.outcome import History, Outcome
+from sim.engine.outcome import History, Outcome, result_of
 from sim.engine.scenarios import load_scenario
 from sim.experiments.explain import explain_run
 from sim.experiments.explain_text import explanation_sentences
@@ -197,7 +200,7 @@ def _slider(
 
 
 def controls(scenario: Scenario) -> dict[str, Control]:
-    """Every control of a scenario, in display order, by name.
+    """Every control of a scenario, in display order, by name (built once per scenario content).
 
     Args:
         scenario: The scenario as loaded.
@@ -205,6 +208,10 @@ def controls(scenario: Scenario) -> dict[str, Control]:
     Returns:
         ``{name: Control}``: run settings, mediator bias, then each party.
     """
+    return dict(_cached(("controls", scenario.sha256), lambda: _controls(scenario)))
+
+
+def _controls(scenario: Scenario) -> dict[str, Control]:
     out: list[Control] = [
         Control(
             "protocol",
@@ -504,11 +511,13 @@ def variant_scenario(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
 
 
 def scenario_toml(scenario: Scenario, values: Mapping[str, Any]) -> str:
-    """The controls' state as a scenario file ("save as scenario").
+    """The controls' state as a scenario file ("save as scenario"), keeping every comment of the file.
 
-    The file reproduces the run: same protocol, seed, rounds and numbers. When
-    anything was changed, the scenario's name gets ``-variant`` and comments
-    at the top list the changes.
+    The file as loaded is edited in place (tomlkit): its sources and
+    judgements (comments) stay where they are; each changed value gets a
+    comment with its old value, and the header lists the changes. When
+    anything was changed, the scenario's name gets ``-variant``. The file
+    reproduces the run: same protocol, seed, rounds and numbers.
 
     Args:
         scenario: The scenario as loaded.
@@ -518,19 +527,51 @@ def scenario_toml(scenario: Scenario, values: Mapping[str, Any]) -> str:
         TOML text that :func:`sim.core.scenario.load_scenario` accepts.
     """
     changes = changed_values(scenario, values)
-    variant = variant_scenario(scenario, values)
-    data = copy.deepcopy(dict(variant.data))
-    source = Path(scenario.source).name
-    lines = [f"# Saved by the negsim classroom UI from {source} ({scenario.name})."]
+    variant_scenario(scenario, values)  # a value the scenario rules refuse stops here
+    source = Path(scenario.source)
+    try:
+        document = tomlkit.parse(source.read_text())
+    except (OSError, tomlkit.exceptions.TOMLKitError):  # no file to keep comments from: the data as it is
+        document = tomlkit.parse(tomli_w.dumps(copy.deepcopy(dict(scenario.data))))
+    lines = [f"# Saved by the negsim classroom UI from {source.name} ({scenario.name})."]
     if changes:
-        header = data["scenario"]
-        header["name"] = f"{scenario.name}-variant"
-        header["title"] = f"{scenario.title} (classroom variant)"
-        lines.append("# Changed from the file:")
+        header = document["scenario"]
+        _set_with_note(header, "name", f"{scenario.name}-variant", scenario.name)
+        _set_with_note(header, "title", f"{scenario.title} (classroom variant)", scenario.title)
+        lines.append("# Changed from the file (each changed value below says its old value):")
         lines += [f"#   {path}: {_show(old)} -> {_show(new)}" for path, (old, new) in changes.items()]
+        for path, (old, new) in changes.items():
+            _set_path(document, path.split("."), new, old)
     else:
         lines.append("# Nothing changed from the file.")
-    return "\n".join(lines) + "\n\n" + tomli_w.dumps(data)
+    return "\n".join(lines) + "\n\n" + tomlkit.dumps(document)
+
+
+def _set_path(node: Any, keys: list[str], value: Any, old: Any) -> None:
+    """Set ``value`` at a dotted path of a tomlkit document (tables made as needed), noting the old value."""
+    for key in keys[:-1]:
+        if isinstance(node, list):
+            node = node[int(key)]
+            continue
+        if key not in node:
+            node[key] = tomlkit.inline_table() if isinstance(node, tomlkit.items.InlineTable) else tomlkit.table()
+        node = node[key]
+    _set_with_note(node, keys[-1], value, old)
+
+
+def _set_with_note(node: Any, key: str, value: Any, old: Any) -> None:
+    """``node[key] = value``, its comment saying the old value and keeping the file's own comment."""
+    index = int(key) if isinstance(node, list) else key
+    before = node[index] if (isinstance(node, list) or key in node) else None
+    kept = ""
+    if before is not None and hasattr(before, "trivia"):
+        kept = before.trivia.comment.lstrip("# ").strip()
+    node[index] = value
+    if isinstance(node, tomlkit.items.InlineTable | tomlkit.items.Array):
+        return  # a value inside an inline table or array carries no comment of its own: the header lists it
+    item = node[index]
+    if hasattr(item, "comment"):
+        item.comment(f"classroom: was {_show(old)}" + (f"; {kept}" if kept else ""))
 
 
 def saved_filename(scenario: Scenario, values: Mapping[str, Any]) -> str:
@@ -586,8 +627,15 @@ def solutions_for(scenario: Scenario) -> Solutions:
 
 
 def frontier_for(scenario: Scenario, parties: tuple[str, str]) -> tuple:
-    """The Pareto frontier of two parties (computed once per scenario content and pair)."""
-    return _cached(("frontier", scenario.sha256, *parties), lambda: pareto_frontier(scenario, parties))
+    """The Pareto frontier of two parties (computed once per preferences and red lines, and pair).
+
+    The frontier does not depend on walk-aways, bias, patience or the run's
+    settings, so moving those sliders reuses it.
+    """
+    problem = BargainingProblem.from_scenario(scenario)
+    arrays = (problem.ideal, problem.weight, problem.curvature, problem.red_low, problem.red_high)
+    key = ("frontier", hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)).hexdigest())
+    return _cached((*key, tuple(scenario.party_ids), *parties), lambda: pareto_frontier(scenario, parties))
 
 
 UI_FORECAST_RUNS = 500
@@ -725,12 +773,16 @@ class Snapshot:
     ended_by: str = ""
 
     @classmethod
-    def of(cls, model: NegotiationModel, solutions: Solutions | None = None) -> Snapshot:
-        """The state of a model now (benchmarks computed when not given)."""
-        from sim.engine.outcome import result_of
+    def of(cls, model: NegotiationModel, solutions: Solutions | None = None, t: int | None = None) -> Snapshot:
+        """The state of a model now, or after round ``t`` of its history (benchmarks computed when not given).
 
+        A run computed to its end can be shown round by round this way
+        ("watch"): the snapshot at ``t`` is what stepping to ``t`` would show.
+        """
         s = model.scenario
-        state = model.state
+        t = model.state.t if t is None else max(0, min(int(t), model.state.t))
+        state = model.history[t]
+        history = model.history[: t + 1]
         agreement, deal, _, walkaway = result_of(s, state)
         ids = s.party_ids
         return cls(
@@ -739,16 +791,16 @@ class Snapshot:
             seed=model.seed_value,
             rounds_max=int(model.params.rounds[0]),
             t=int(state.t),
-            done=model.done,
+            done=bool(state.done[0]) or int(state.t) >= int(model.params.rounds[0]),
             agreement=agreement,
             round=int(state.round[0]) if agreement else None,
             deal=deal,
-            text={i.id: float(v) for i, v in zip(s.issues, model.text, strict=True)},
+            text={i.id: float(v) for i, v in zip(s.issues, s.to_units(state.text[0], on_grid=True), strict=True)},
             utility={p: float(u) for p, u in zip(ids, state.utility[0], strict=True)},
             walkaway=walkaway,
             accepts={p: bool(a) for p, a in zip(ids, state.accepts[0], strict=True)},
             benchmarks=(solutions or solutions_for(s)).as_dict(),
-            history=History.from_states(s, model.history),
+            history=History.from_states(s, history),
             ended_by=ENDINGS[int(state.ended_by[0])],
         )
 
