@@ -85,3 +85,22 @@ def test_rates_and_bench_table():
     table = bench_report(result)
     rows = {line.split()[0]: line.split()[1] for line in table.splitlines() if line.startswith(("mediated", "altern"))}
     assert "flops/run-round" in table and rows == {"mediated": "76", "alternating": "88"}
+
+
+def test_bench_report_lists_every_protocols_rate_against_the_goal():
+    from sim.experiments.bench import PROTOCOL_GOAL
+
+    result = {
+        "scenario": "split",
+        "protocol": "mediated",
+        "peak_rss_mb": 1.0,
+        "runs": 200,
+        "stepped_runs": 2,
+        "cores": 1,
+        "stepped_runs_per_s": 1.0,
+        "batched_runs_per_s": 2.0,
+        "batched_parallel_runs_per_s": 3.0,
+        "protocols": {"mediated": 2.0 * PROTOCOL_GOAL, "zeuthen": PROTOCOL_GOAL / 4},
+    }
+    lines = {line.split()[0]: line.split()[1:] for line in bench_report(result).splitlines() if line.strip()}
+    assert lines["mediated"] == ["10,000", "2.00x"] and lines["zeuthen"] == ["1,250", "0.25x"]

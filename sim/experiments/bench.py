@@ -221,7 +221,24 @@ def bench_report(result: dict[str, Any]) -> str:
             f"{result['forecast_seconds']:.2f} s (imports {result['forecast_import_seconds']:.2f} s, "
             f"loading and draws {result['forecast_compute_seconds']:.2f} s; goal for Geneva: under 2 s)"
         )
-    return text + _flops_report(result)
+    return text + _flops_report(result) + _protocols_report(result)
+
+
+PROTOCOL_GOAL = 5_000
+"""Runs per second per core every protocol should reach on the Geneva scenario (issue #17)."""
+
+
+def _protocols_report(result: dict[str, Any]) -> str:
+    from sim.report.tables import format_table
+
+    rates = result.get("protocols")
+    if not rates:
+        return ""
+    rows = [[name, f"{rate:,.0f}", f"{rate / PROTOCOL_GOAL:.2f}x"] for name, rate in rates.items()]
+    head = (
+        f"\n\nevery protocol, batched engine, 1 core (CPU time, after a warm-up; goal {PROTOCOL_GOAL:,} runs/s)\n\n"
+    )
+    return head + format_table(["protocol", "runs/s", "vs goal"], rows)
 
 
 def _flops_report(result: dict[str, Any]) -> str:
