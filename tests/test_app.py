@@ -13,6 +13,7 @@ import warnings
 
 import ipyvuetify as v
 import ipywidgets
+import numpy as np
 import pytest
 import solara
 import solara.widgets
@@ -149,8 +150,11 @@ def test_bad_values_are_reported_not_applied(folder):
     for issue in issues:
         slider(rc, f"Russia: salience {issue}").v_model = 0.0
     assert "parties.russia.salience: at least one salience must be &gt; 0" not in results(rc)
-    errors = [w for w in rc.find(v.Alert).widgets if "Not applied" in str(w.children)]
-    assert errors and "at least one salience must be > 0" in str(errors[0].children)
+    deadline = time.monotonic() + WAIT_S  # the last slider's change is checked in a background task
+    while not (errors := [w for w in rc.find(v.Alert).widgets if "Not applied" in str(w.children)]):
+        assert time.monotonic() < deadline, "no 'Not applied' message"
+        time.sleep(0.02)
+    assert "at least one salience must be > 0" in str(errors[0].children)
     assert issues[-1] not in results(rc).split("Changed from the file:")[1]
 
 
@@ -222,7 +226,14 @@ def test_chart_data_marks_the_text_only_while_the_run_goes_on():
     assert after["walkaway"] == (end.walkaway["russia"], end.walkaway["ukraine"])  # in force at the deal
     positions = positions_data(model.scenario, end.history, "army_cap")
     assert positions["text"][-1] == end.deal["army_cap"] and set(positions["demands"]) == set(model.scenario.party_ids)
-    assert positions["red_lines"]["ukraine"] == [600]
+    (ukraine_line,) = positions["red_lines"]["ukraine"]  # one line inside the scale, by round
+    assert len(ukraine_line) == len(positions["rounds"]) and ukraine_line[0] == 600
+    # red lines in force soften as in the PNG figures (sim.report.plots.red_lines_by_round)
+    from sim.report.plots import red_lines_by_round
+
+    party, issue = model.scenario.party("ukraine"), model.scenario.issue("army_cap")
+    expected = red_lines_by_round(party, issue, np.arange(len(positions["rounds"]), dtype=float))
+    assert ukraine_line in [line.tolist() for line in expected]
     assert set(utilities_data(model.scenario, end.history)["utility"]) == set(model.scenario.party_ids)
     colours = party_colours(model.scenario)
     assert len(set(colours.values())) == len(colours)

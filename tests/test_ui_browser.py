@@ -352,7 +352,7 @@ def load_session_from(path):
 
 
 @needs_chromium
-def test_two_tabs_send_runs_and_the_teacher_sees_both(server, browser):
+def test_two_tabs_send_runs_a_third_a_session_and_the_teacher_sees_all(server, browser):
     from playwright.sync_api import expect
 
     names = ["Ana", "Ben"]
@@ -367,6 +367,21 @@ def test_two_tabs_send_runs_and_the_teacher_sees_both(server, browser):
         page.get_by_role("button", name="Send this run to the class").click()
         expect(page.get_by_text(f"Sent to the class as {name}.")).to_have_count(1)
         page.close()
+    page = open_page(browser, server)  # a third student plays Ukraine's seat and sends the session
+    page.locator(".negsim-name input").fill("Cleo")
+    page.get_by_role("button", name="Play as a party").click()
+    page.get_by_role("button", name="Take the seat").click()
+    seat = page.locator(".negsim-table")
+    for t in range(1, 41):
+        expect(seat).to_contain_text(re.compile(rf"Round {t}: you are Ukraine|The talks are over\."))
+        if "The talks are over." in seat.inner_text():
+            break
+        page.get_by_role("button", name="Accept").click()
+        expect(seat).not_to_contain_text(f"Round {t}: you are Ukraine")  # the next round, or the end
+    expect(seat).to_contain_text("The talks are over.")
+    page.get_by_role("button", name="Send this session to the class").click()
+    expect(page.get_by_text("Sent to the class as Cleo.")).to_have_count(1)
+    page.close()
     teacher = browser.new_page()
     teacher.set_default_timeout(WAIT_MS)
     teacher.goto(server + "class")
@@ -374,6 +389,8 @@ def test_two_tabs_send_runs_and_the_teacher_sees_both(server, browser):
     expect(table).to_contain_text("Ana")
     expect(table).to_contain_text("Ben")
     expect(table).to_contain_text("parties.ukraine.walkaway = 0.61")
+    expect(table).to_contain_text("Cleo")
+    expect(table).to_contain_text("played ukraine")
     expect(teacher.locator(".negsim-class-plane svg").first).to_be_visible()
     shot = ARTIFACTS / "ui-class.png"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

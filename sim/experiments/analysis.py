@@ -41,7 +41,7 @@ from sim.report.style import DPI, cell_text_colour, lay_out, party_colours, plai
 __all__ = ["analyze"]
 
 MAX_CATEGORIES = 25
-PRIM_ROWS = 100_000
+PRIM_ROWS = 50_000
 """PRIM runs on at most this many runs (a fixed-seed sample of larger sweeps)."""
 BINS = 10
 

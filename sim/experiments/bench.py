@@ -235,9 +235,7 @@ def _protocols_report(result: dict[str, Any]) -> str:
     if not rates:
         return ""
     rows = [[name, f"{rate:,.0f}", f"{rate / PROTOCOL_GOAL:.2f}x"] for name, rate in rates.items()]
-    head = (
-        f"\n\nevery protocol, batched engine, 1 core (CPU time, after a warm-up; goal {PROTOCOL_GOAL:,} runs/s)\n\n"
-    )
+    head = f"\n\nevery protocol, batched engine, 1 core (CPU time, after a warm-up; goal {PROTOCOL_GOAL:,} runs/s)\n\n"
     return head + format_table(["protocol", "runs/s", "vs goal"], rows)
 
 

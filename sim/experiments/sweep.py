@@ -555,7 +555,7 @@ def read_results(directory: Path | str, columns: list[str] | None = None) -> pd.
                 str(path), "", f"cannot read this chunk ({exc}); delete it and rerun the sweep to compute it again"
             ) from None
     try:
-        return pa.concat_tables(tables).to_pandas()
+        return pa.concat_tables(tables).to_pandas(split_blocks=True, self_destruct=True)
     except (pa.ArrowException, ValueError) as exc:
         raise UserError.at(str(directory), "", f"chunks of different sweeps: {exc}") from None
 

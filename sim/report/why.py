@@ -198,9 +198,9 @@ def line_clashes(scenario: Scenario, round_: int = 0) -> list[Clash]:
     return out
 
 
-def clash_sentence(scenario: Scenario, clashes: list[Clash]) -> str:
+def clash_sentence(scenario: Scenario, clashes: list[Clash], when: str = "") -> str:
     """``no feasible text: red lines of Ukraine (at least 0.6) and Russia (at most 0.5) exclude each other
-    on Security guarantee for Ukraine``."""
+    on Security guarantee for Ukraine``, followed by ``when`` (e.g. ``" at the start (round 0)"``)."""
     parts = []
     for c in clashes:
         issue = scenario.issue(c.issue)
@@ -209,12 +209,13 @@ def clash_sentence(scenario: Scenario, clashes: list[Clash]) -> str:
             f"red lines of {lo} (at least {_number(c.low, issue.span)}) and {hi} (at most "
             f"{_number(c.high, issue.span)}) exclude each other on {issue.label}"
         )
-    return "no feasible text: " + "; ".join(parts)
+    return "no feasible text: " + "; ".join(parts) + when
 
 
 def no_nash_reason(scenario: Scenario) -> str:
     """Why a scenario has no Nash solution: red lines that exclude each other, else no text beats every walk-away."""
     clashes = line_clashes(scenario)
-    if clashes:
-        return clash_sentence(scenario, clashes)
+    if clashes:  # the benchmarks use the lines of round 0; softened lines later are the run's story
+        softens = any(v > 0 for p in scenario.parties for v in p.red_soften.values())
+        return clash_sentence(scenario, clashes, " at the start (round 0; the lines soften later)" if softens else "")
     return "no text gives every party more than its walk-away value"

@@ -85,6 +85,8 @@ PAGE_CSS = """
 .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; white-space: normal; margin-bottom: 2px; }
 .v-input__slider .v-slider { min-width: 160px; }
 .negsim-chart { min-height: 460px; }
+/* Vuetify 2 breaks card titles anywhere ("the d eal"): break between words */
+.v-card__title { word-break: normal; overflow-wrap: break-word; }
 .negsim-updating { color: #B35900; font-weight: bold; }
 """
 

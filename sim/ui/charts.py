@@ -116,25 +116,47 @@ def positions_data(
     band: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     baseline: History | None = None,
 ) -> dict[str, Any]:
-    """Positions by round on one issue: the text, each party's demand, ideals, red lines, the forecast band."""
+    """Positions by round on one issue: the text, each party's demand, ideals, red lines, the forecast band.
+
+    As the PNG figures draw them (:mod:`sim.report.plots`): red lines in force
+    in each round (they soften), ratification bounds, and the no-deal line.
+    ``red_lines[pid]`` lists the party's lines inside the scale, each a list of
+    values by round; ``bounds[pid]`` its parliament's bounds inside the scale;
+    ``no_deal`` the no-deal line by round, or None.
+    """
+    from sim.report.plots import no_deal_line, red_lines_by_round
+
     k = scenario.issue_ids.index(issue)
     rounds = list(range(len(history.text)))
+    issue_ = scenario.issue(issue)
     out: dict[str, Any] = {
         "rounds": rounds,
         "text": history.text[:, k].tolist(),
         "demands": {p.id: history.positions[:, j, k].tolist() for j, p in enumerate(scenario.parties)},
         "ideals": {p.id: float(p.ideal[issue]) for p in scenario.parties},
         "red_lines": {},
+        "bounds": {},
+        "no_deal": None,
         "band": None,
         "baseline": None,
-        "scale": (scenario.issue(issue).min, scenario.issue(issue).max),
+        "scale": (issue_.min, issue_.max),
     }
+    at = np.arange(len(rounds), dtype=float)
     for p in scenario.parties:
-        low, high = p.red_lines[issue]
-        issue_ = scenario.issue(issue)
-        shown = [v for v in (low, high) if issue_.min < v < issue_.max]
-        if shown:
-            out["red_lines"][p.id] = shown
+        lines = [
+            line.tolist()
+            for line in red_lines_by_round(p, issue_, at)
+            if np.any((line > issue_.min) & (line < issue_.max))
+        ]
+        if lines:
+            out["red_lines"][p.id] = lines
+        if p.ratification is not None and issue in p.ratification.bounds:
+            inside = [float(v) for v in p.ratification.bounds[issue] if issue_.min < v < issue_.max]
+            if inside:
+                out["bounds"][p.id] = inside
+    line = no_deal_line(issue_, at)
+    if line is not None:
+        out["no_deal"] = line.tolist()
     if band is not None:
         p10, _, p90 = band
         n = len(p10)
@@ -248,18 +270,30 @@ def PositionsChart(data: dict[str, Any], label: str, names: dict[str, str], colo
                 fill="between",
                 fill_colors=["#9ecae1"],
                 fill_opacities=[0.35],
-                colors=["#9ecae1"],
-                labels=["forecast: 80% of runs"],
+                colors=["#9ecae1", "#9ecae1"],
+                labels=["forecast: 10th percentile", "forecast: 90th percentile"],
                 display_legend=True,
             )
         )
     if data["baseline"] is not None:
         marks.append(_line(*data["baseline"], scales, FAINT, "text, file as loaded"))
+    keys = {"dotted": "ideals (dotted)", "dashed": "red lines in force (dashed)"}
+    keys["dash_dotted"] = "ratification bounds (dash-dot)"
     for pid, ideal in data["ideals"].items():
-        marks.append(_line([0, last], [ideal, ideal], scales, colours[pid], "", line_style="dotted"))
+        marks.append(
+            _line([0, last], [ideal, ideal], scales, colours[pid], keys.pop("dotted", ""), line_style="dotted")
+        )
     for pid, lines in data["red_lines"].items():
-        for value in lines:
-            marks.append(_line([0, last], [value, value], scales, colours[pid], "", line_style="dash_dotted"))
+        for values in lines:
+            marks.append(
+                _line(data["rounds"], values, scales, colours[pid], keys.pop("dashed", ""), line_style="dashed")
+            )
+    for pid, bounds in data.get("bounds", {}).items():
+        for value in bounds:
+            label = keys.pop("dash_dotted", "")
+            marks.append(_line([0, last], [value, value], scales, colours[pid], label, line_style="dash_dotted"))
+    if data.get("no_deal") is not None:
+        marks.append(_line(data["rounds"], data["no_deal"], scales, FAINT, "no-deal line", line_style="dashed"))
     for pid, values in data["demands"].items():
         marks.append(_line(data["rounds"], values, scales, colours[pid], f"{names[pid]} asks", stroke_width=1.5))
     marks.append(_line(data["rounds"], data["text"], scales, TEXT_COLOUR, "the text", stroke_width=3))
