@@ -15,17 +15,17 @@ __all__ = ["GALLERY", "build_gallery"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def protocols_geneva(out: Path) -> list[Path]:
+def protocols_geneva(out: Path, progress: bool = False) -> list[Path]:
     """Every protocol on the Geneva scenario: ``geneva-2025-11-protocols.{png,csv}``."""
     from sim.engine.scenarios import load_scenario
     from sim.report.compare import compare_protocols, write_comparison
 
     scenario = load_scenario(ROOT / "scenarios" / "geneva-2025-11.toml")
-    return write_comparison(compare_protocols(scenario), out, "geneva-2025-11-protocols")
+    return write_comparison(compare_protocols(scenario, progress=progress), out, "geneva-2025-11-protocols")
 
 
-def _experiment_figures(name: str, figures: tuple[str, ...], out: Path) -> list[Path]:
-    """Run a shipped experiment into a scratch folder, analyse it, copy chosen figures."""
+def _experiment_figures(name: str, figures: tuple[str, ...], out: Path, progress: bool = False) -> list[Path]:
+    """Run a shipped experiment into a scratch folder (its own progress bar), analyse it, copy chosen figures."""
     import shutil
     import tempfile
 
@@ -36,7 +36,7 @@ def _experiment_figures(name: str, figures: tuple[str, ...], out: Path) -> list[
     experiment = load_experiment(ROOT / "experiments" / f"{name}.toml")
     written = []
     with tempfile.TemporaryDirectory() as scratch:
-        directory = sweep(experiment, Path(scratch), progress=False)
+        directory = sweep(experiment, Path(scratch), progress=progress)
         analyze(directory)
         for figure in figures:
             target = out / f"{name}-{figure}"
@@ -45,19 +45,20 @@ def _experiment_figures(name: str, figures: tuple[str, ...], out: Path) -> list[
     return written
 
 
-def experiment_grid(out: Path) -> list[Path]:
+def experiment_grid(out: Path, progress: bool = False) -> list[Path]:
     """The grid experiment (army cap vs Russia's war costs and the mediator's bias)."""
     return _experiment_figures(
-        "army-cap-vs-pressure", ("agreement_heatmap.png", "outcome_heatmaps.png", "summary.json"), out
+        "army-cap-vs-pressure", ("agreement_heatmap.png", "outcome_heatmaps.png", "summary.json"), out, progress
     )
 
 
-def experiment_sobol(out: Path) -> list[Path]:
+def experiment_sobol(out: Path, progress: bool = False) -> list[Path]:
     """The Sobol' study (what drives a deal): indices, PRIM box, outcomes vs parameters."""
     return _experiment_figures(
         "deal-drivers-sobol",
         ("sensitivity.png", "prim.png", "outcomes_vs_parameters.png", "summary.json"),
         out,
+        progress,
     )
 
 
@@ -70,7 +71,7 @@ SCENARIOS_COMPARED = (
 )
 
 
-def scenarios_2025(out: Path) -> list[Path]:
+def scenarios_2025(out: Path, progress: bool = False) -> list[Path]:
     """The drafts and demands side by side (Istanbul 2022 to the Nov 2025 texts): ``scenarios-compared.*``."""
     from sim.engine.scenarios import load_scenario
     from sim.report.compare import compare_scenarios, write_scenario_comparison
@@ -79,7 +80,7 @@ def scenarios_2025(out: Path) -> list[Path]:
     return write_scenario_comparison(compare_scenarios(scenarios), out, "scenarios-compared")
 
 
-GALLERY: dict[str, Callable[[Path], list[Path]]] = {
+GALLERY: dict[str, Callable[..., list[Path]]] = {
     "scenarios-compared": scenarios_2025,
     "protocols-geneva": protocols_geneva,
     "experiment-grid": experiment_grid,
@@ -104,5 +105,5 @@ def build_gallery(out: Path | None = None, only: list[str] | None = None, progre
     with tqdm(chosen, desc="gallery", unit="item", disable=not progress) as bar:
         for name in bar:
             bar.set_postfix_str(name)
-            written += GALLERY[name](out)
+            written += GALLERY[name](out, progress=progress)  # a sweep's item shows its own bar below
     return written
