@@ -268,6 +268,17 @@ def test_ranges_give_point_and_are_recorded():
     assert s.ranges == {"parties.a.walkaway": (0.2, 0.4), "parties.b.walkaway": (0.1, 0.5)}
 
 
+def test_a_range_on_an_integer_field_validates_both_whole_ends():
+    # issue #15: walkout_after = { low = 4, high = 12, value = 8 } was refused ("got 4.0")
+    data = two_party_data()
+    data["parties"]["a"]["walkout_after"] = {"low": 4, "high": 12, "value": 8}
+    s = scenario_from_dict(data)
+    assert s.party("a").walkout_after == 8 and s.ranges == {"parties.a.walkout_after": (4.0, 12.0)}
+    data["parties"]["a"]["walkout_after"] = {"low": -1, "high": 12, "value": 8}
+    with pytest.raises(UserError, match="parties.a.walkout_after.low: must be an integer >= 0"):
+        scenario_from_dict(data)
+
+
 def test_with_values_revalidates_and_changes_hash():
     s = scenario_from_dict(two_party_data())
     t = s.with_values({"parties.a.walkaway": 0.4, "scenario.mediator_bias.b": 2.0})
