@@ -136,11 +136,11 @@ HEADER_NUMBERS: dict[str, tuple[str, Domain]] = {
 """``[scenario]`` numbers with a kernel slot."""
 
 BATTLEFIELD_NUMBERS: dict[str, tuple[str, Domain, str]] = {
-    "start": ("battlefield.start", REAL, "position"),
-    "drift": ("battlefield.drift", REAL, "distance"),
-    "volatility": ("battlefield.volatility", NON_NEGATIVE, "distance"),
-    "jump_rate": ("battlefield.jump_rate", UNIT, "number"),
-    "jump_size": ("battlefield.jump_size", REAL, "distance"),
+    "start": ("front.start", REAL, "position"),
+    "drift": ("front.drift", REAL, "distance"),
+    "volatility": ("front.volatility", NON_NEGATIVE, "distance"),
+    "jump_rate": ("front.jump_rate", UNIT, "number"),
+    "jump_size": ("front.jump_size", REAL, "distance"),
 }
 """``[battlefield]`` numbers: key -> (field, domain, unit): a position on the front's issue, a distance along
 it (issue units, scaled by the span in the kernel), or a plain number."""
