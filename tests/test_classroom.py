@@ -194,3 +194,18 @@ def test_scenario_files_lists_the_folder(tmp_path):
     (tmp_path / "notes.txt").write_text("not a scenario")
     files = scenario_files(tmp_path, also=GENEVA)
     assert list(files) == ["a.toml", "b.toml", GENEVA.name]
+
+
+def test_a_snapshot_lists_its_events_for_the_figures(tmp_path):
+    """issue #15: the UI's figures mark events, so a Snapshot gives them as an Outcome does (it raised before)."""
+    from sim.report.plots import trajectories_figure
+
+    data = four_party_data()
+    data["events"] = [{"label": "shock", "round": 2, "shift": {"parties.u.walkaway": -0.1}}]
+    model = ClassroomModel(write_scenario(tmp_path / "shock.toml", data))
+    model.step()
+    assert Snapshot.of(model).events() == [{"label": "shock", "round": 2, "happened": False}]
+    model.step()
+    snapshot = Snapshot.of(model)
+    assert snapshot.events() == [{"label": "shock", "round": 2, "happened": True}]
+    trajectories_figure(snapshot)
