@@ -9,6 +9,7 @@ from conftest import GENEVA, four_party_data, write_scenario
 from sim.core.errors import UserError
 from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario
+from sim.report.tables import ENDING_WORDS
 from sim.ui.classroom import (
     ClassroomModel,
     Snapshot,
@@ -75,12 +76,17 @@ def test_model_params_are_mesa_inputs():
 def test_untouched_model_is_the_cli_run():
     model = ClassroomModel(GENEVA)
     assert model.changes == {} and model.scenario is model.base
-    outcome = run(load_scenario(GENEVA))
-    t, agreement, deal = end_state(model)
-    assert agreement and t == outcome.round
-    assert model.scenario.to_units(np.array(deal), on_grid=True).tolist() == pytest.approx(
-        [outcome.deal[i] for i in model.scenario.issue_ids]
-    )
+    # the file's own run (seed 7: the talks break down) and a seed whose run ends in a deal (issue #15's Geneva)
+    for seed, ending in ((None, "breakdown"), (3, "deal")):
+        model = ClassroomModel(GENEVA) if seed is None else ClassroomModel(GENEVA, seed=seed)
+        outcome = run(load_scenario(GENEVA), seed=seed)
+        assert outcome.ended_by == ending
+        t, agreement, deal = end_state(model)
+        assert agreement == outcome.agreement and t == outcome.end_round
+        if agreement:
+            assert model.scenario.to_units(np.array(deal), on_grid=True).tolist() == pytest.approx(
+                [outcome.deal[i] for i in model.scenario.issue_ids]
+            )
 
 
 def test_changes_apply_to_the_scenario():
@@ -118,7 +124,12 @@ def test_save_as_scenario_round_trips(tmp_path):
     # loading it reproduces the same run: same deal, same round
     assert end_state(ClassroomModel(path)) == end_state(ClassroomModel(GENEVA, **CHANGES))
     from_file = run(saved)
-    assert from_file.agreement and from_file.round == end_state(ClassroomModel(GENEVA, **CHANGES))[0]
+    t, agreement, deal = end_state(ClassroomModel(GENEVA, **CHANGES))
+    assert (from_file.end_round, from_file.agreement) == (t, agreement)
+    if agreement:
+        assert [from_file.deal[i] for i in saved.issue_ids] == pytest.approx(
+            saved.to_units(np.array(deal), on_grid=True)
+        )
     # and the saved file opens in the UI with every control at the saved value
     reopened = ClassroomModel(path)
     assert reopened.changes == {}
@@ -173,17 +184,28 @@ def test_summary_says_what_happened():
     assert any(line.startswith("Holding out: ") for line in lines)
     model.run_to_end()
     lines = summary(Snapshot.of(model), baseline_run(base), model.changes)
-    expected = run(load_scenario(GENEVA))  # the file's own run, whatever its calibration
-    army_cap = load_scenario(GENEVA).issue("army_cap").format(expected.deal["army_cap"])
-    assert lines[0].startswith(f"Deal in round {expected.round}: Withdrawal from Ukrainian-held Donetsk ")
-    assert f"Peacetime cap on Ukraine's armed forces {army_cap}" in lines[0]
-    assert f"The file as loaded (geneva-2025-11): deal in round {expected.round}." in lines
+    expected = run(load_scenario(GENEVA))  # the file's own run: since issue #15 the talks break down (seed 7)
+    assert expected.ended_by == "breakdown"
+    assert lines[0] == (
+        f"No deal after {expected.end_round} rounds: {ENDING_WORDS['breakdown']}; "
+        "every party falls back on its walk-away value."
+    )
+    assert "Round 1: Bloomberg publishes the Witkoff-Ushakov call." in lines  # the events that happened
+    assert f"The file as loaded (geneva-2025-11): no deal after {expected.end_round} rounds." in lines
 
-    stubborn = ClassroomModel(GENEVA, ukraine__walkaway=0.95, ukraine__walkaway_drift=0.0).run_to_end()
+    dealt = ClassroomModel(GENEVA, seed=3).run_to_end()  # a seed whose run ends in a deal
+    lines = summary(Snapshot.of(dealt), baseline_run(base), dealt.changes)
+    expected = run(load_scenario(GENEVA), seed=3)
+    army_cap = load_scenario(GENEVA).issue("army_cap").format(expected.deal["army_cap"])
+    assert lines[0].startswith(f"Deal in round {expected.round}: Donetsk: land Ukraine gives up ")
+    assert f"Peacetime cap on Ukraine's armed forces {army_cap}" in lines[0]
+    assert "Changed from the file: scenario.seed 7 -> 3." in lines[-1]
+
+    stubborn = ClassroomModel(GENEVA, ukraine__walkaway=0.95, ukraine__walkaway_drift=0.0, seed=3).run_to_end()
     lines = summary(Snapshot.of(stubborn), baseline_run(base), stubborn.changes)
     assert lines[0] == (
-        "No deal after 40 rounds: the round limit came with no text everyone accepts; "
-        "every party falls back on its walk-away value."
+        "No deal after 12 rounds: Ukraine walked out: the text had been worse for it than fighting on for 12 "
+        "rounds in a row; every party falls back on its walk-away value."
     )
     assert "Changed from the file: parties.ukraine.walkaway 0.6 -> 0.95, " in lines[-1]
 

@@ -27,7 +27,7 @@ def test_compare_protocols_command_writes_figure_and_table(tmp_path, capsys):
 
 
 def test_comparison_rows_match_the_outcomes():
-    c = compare_protocols(load_scenario(GENEVA), ["mediated", "compromise"])
+    c = compare_protocols(load_scenario(GENEVA), ["mediated", "compromise"], seed=3)  # seed 3: a mediated deal
     rows = c.rows()
     for row in rows:
         out = c.outcomes[row["protocol"]]

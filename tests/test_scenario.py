@@ -320,8 +320,8 @@ def test_geneva_scenario_is_calibrated_and_sourced():
 def test_issue_format_uses_units_and_levels():
     s = load_scenario(GENEVA)
     assert s.issue("army_cap").format(640.0) == "640 thousand troops"
-    assert s.issue("nato").format(0.5) == "0.50 (moratorium)"
-    assert s.issue("nato").format(0.45) == "0.45 (~moratorium)"
+    assert s.issue("nato").format(0.6) == "0.60 (moratorium)"
+    assert s.issue("nato").format(0.55) == "0.55 (~moratorium)"
 
 
 SHIPPED = sorted((GENEVA.parent).glob("*.toml"))
