@@ -101,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if context:
         print(f"\n{context}")
     print("\nWhy:")
-    for line in explanation_sentences(explanation):
+    for line in explanation_sentences(explanation, ratification=False):  # the story above has printed them
         print(f"  {line}")
     print(f"\nWrote {out}/: {', '.join(p.name for p in written)}")
     return 0
@@ -684,6 +684,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader (e.g. `| head`) stopped reading: nothing to report
+        sys.stderr.close()
+        return 0
     except OSError as exc:  # the machine, not the user: still one line, no traceback
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"negsim: error: {where}{exc.strerror or exc}", file=sys.stderr)

@@ -3,8 +3,8 @@
 2-5 parties, 1-4 issues (grids, labelled levels), red lines (softening, audience
 costs), walk-aways with drift or paths, no-deal lines, curvature, guarantors,
 domestic ratification (bounds, minimum utility, logistic), coalitions with
-counter-texts, a biased and noisy mediator, strategies. Every generated table
-is a valid scenario file (the loader accepts it).
+counter-texts, a biased and noisy mediator, strategies, opening texts. Every
+generated table is a valid scenario file (the loader accepts it).
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ SPANS = (1.0, 10.0, 100.0, 1000.0)
 
 
 @st.composite
-def issue_tables(draw, index: int) -> dict:
+def issue_tables(draw, index: int, even_grids: bool = False) -> dict:
     span = draw(st.sampled_from(SPANS))
     low = draw(st.sampled_from((0.0, -span / 2, span)))
     table = {"label": f"issue {index}", "min": low, "max": low + span}
     kind = draw(st.sampled_from(("continuous", "grid", "levels", "discrete")))
     if kind == "grid":
-        table["step"] = span / draw(st.integers(2, 20))
+        steps = draw(st.integers(1, 10)) * 2 if even_grids else draw(st.integers(2, 20))
+        table["step"] = span / steps
     elif kind in ("levels", "discrete"):
         table["levels"] = {repr(low): "none", repr(low + span / 2): "half", repr(low + span): "all"}
         table["discrete"] = kind == "discrete"
@@ -110,11 +111,26 @@ def party_tables(draw, issues: dict, index: int, n_parties: int) -> dict:
 
 
 @st.composite
-def scenario_tables(draw, max_parties: int = 5, max_issues: int = 4, max_rounds: int = 25) -> dict:
-    """A random valid scenario as nested tables (what a TOML parser returns)."""
+def scenario_tables(
+    draw,
+    max_parties: int = 5,
+    max_issues: int = 4,
+    max_rounds: int = 25,
+    with_openings: bool = True,
+    even_grids: bool = False,
+) -> dict:
+    """A random valid scenario as nested tables (what a TOML parser returns).
+
+    Args:
+        max_parties: At most this many parties (at least 2).
+        max_issues: At most this many issues (at least 1).
+        max_rounds: At most this many rounds (at least 3).
+        with_openings: Also draw the opening text: a rule (compromise, mediator) or explicit values.
+        even_grids: Grids only with an even number of steps (the scale's midpoint on the grid).
+    """
     n_issues = draw(st.integers(1, max_issues))
     n_parties = draw(st.integers(2, max_parties))
-    issues = {f"i{k}": draw(issue_tables(k)) for k in range(n_issues)}
+    issues = {f"i{k}": draw(issue_tables(k, even_grids)) for k in range(n_issues)}
     parties = {f"p{k}": draw(party_tables(issues, k, n_parties)) for k in range(n_parties)}
     header = {
         "name": "generated",
@@ -127,6 +143,13 @@ def scenario_tables(draw, max_parties: int = 5, max_issues: int = 4, max_rounds:
         header["mediator_bias"] = {
             draw(st.sampled_from(list(parties))): draw(st.floats(0.5, 3.0, allow_subnormal=False))
         }
+    if with_openings and draw(st.booleans()):
+        kind = draw(st.sampled_from(("compromise", "mediator", "explicit")))
+        header["opening"] = (
+            {iid: _in(table, draw(st.floats(0.0, 1.0, allow_subnormal=False))) for iid, table in issues.items()}
+            if kind == "explicit"
+            else kind
+        )
     if draw(st.booleans()):
         header["breakdown_risk"] = draw(st.sampled_from((0.02, 0.1, 0.3)))
     if draw(st.booleans()):

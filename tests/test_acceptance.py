@@ -137,3 +137,20 @@ def test_batched_equals_stepped_with_every_feature():
         assert table["end_round"][row] == out.end_round
         for pid in s.party_ids:
             assert abs(table[f"utility.{pid}"][row] - out.utilities[pid]) <= 1e-12
+
+
+def test_a_text_worth_the_walkaway_up_to_float_rounding_is_accepted():
+    # U_a = 1 - 0.7 = 0.30000000000000004 against a walk-away of 0.3; the mirror image of the same text
+    # gives 0.29999999999999993: both are the walk-away, and both answers must be yes
+    from sim.core.acceptance import TableView, answers
+    from sim.core.compile import compile_params
+
+    data = two_party_data()
+    data["parties"]["a"].update(walkaway=0.3, walkaway_drift=0.0)
+    params = compile_params(scenario_from_dict(data))
+    view = TableView(np.array([[0.3, 0.0]]), np.zeros((1, 2, 1)), np.ones((1, 2, 1)))
+    for text in (0.7, 1 - 0.30000000000000004 + 1e-16):
+        accepts, utility = answers(params, np.array([[text]]), view)
+        assert abs(utility[0, 0] - 0.3) < 1e-15 and accepts[0, 0]
+    accepts, _ = answers(params, np.array([[0.7 + 1e-9]]), view)
+    assert not accepts[0, 0]  # a real shortfall is still a no

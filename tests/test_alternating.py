@@ -266,3 +266,14 @@ def test_walkaway_as_is_checked():
     assert Alternating().get_params()["walkaway_as"] == "impasse"
     with pytest.raises(ValueError, match="walkaway_as"):
         Alternating(walkaway_as="threat")
+
+
+def test_reference_of_a_party_whose_weight_dwarfs_the_others_is_exact():
+    # A's force on the issue is 1, B's 2.2e-16 at 0.75: A's reference is B's ideal, 0.75. Summing every
+    # party and then taking A's share back out loses B entirely (1 + 2.2e-16 * 0.75 - 1 = 2.2e-16) and gave 1.0
+    data = two_party_data(protocol="alternating")
+    data["issues"]["x"].update(min=0, max=1)
+    data["parties"]["a"].update(capability=1.0, ideal={"x": 1.0}, salience={"x": 1.0})
+    data["parties"]["b"].update(capability=1.0, ideal={"x": 0.75}, salience={"x": 2.220446049250313e-16})
+    ref = reference_points(compile_params(scenario_from_dict(data)))[0]
+    assert ref[0, 0] == pytest.approx(0.75, abs=1e-12) and ref[1, 0] == pytest.approx(1.0, abs=1e-12)

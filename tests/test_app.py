@@ -188,10 +188,18 @@ def test_page_opens_the_scenario_named_by_negsim_ui(folder, monkeypatch):
     assert rc.find(v.Select, label="scenario file").widget.v_model == "four.toml"
 
 
-def test_results_html_escapes_file_text():
-    model = ClassroomModel(GENEVA)
+def test_results_html_escapes_file_text(tmp_path):
+    # names and labels come from the file: markup in them must reach the page as text
+    data = four_party_data()
+    data["scenario"]["title"] = "<b>bold</b>"
+    data["issues"]["land"]["label"] = "<script>alert('land')</script>"
+    data["parties"]["u"]["name"] = "U & <i>co</i>"
+    model = ClassroomModel(write_scenario(tmp_path / "markup.toml", data))
+    model.run_to_end()
     html = results_html(Snapshot.of(model), None, model)
-    assert "Ukraine&#x27;s armed forces" in html and "<script" not in html
+    assert "&lt;script&gt;alert(&#x27;land&#x27;)&lt;/script&gt;" in html
+    assert "<script" not in html and "<i>" not in html
+    assert "U &amp; &lt;i&gt;co&lt;/i&gt;" in html
 
 
 def test_figures_draw_the_baseline_faintly_and_the_current_text():

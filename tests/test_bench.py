@@ -18,6 +18,9 @@ def test_bench_json_keys(capsys):
     assert result["forecast_runs"] == 50
     assert result["forecast_seconds"] >= result["forecast_import_seconds"] + result["forecast_compute_seconds"] > 0
     assert result["protocol"] == "mediated" and result["runs"] == 300
+    from sim import protocol_names
+
+    assert set(result["protocols"]) == set(protocol_names()) and min(result["protocols"].values()) > 0
 
 
 def test_bench_table(capsys):

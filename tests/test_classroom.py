@@ -15,6 +15,7 @@ from sim.ui.classroom import (
     Snapshot,
     baseline_run,
     changed_values,
+    control_notes,
     controls,
     model_params,
     saved_filename,
@@ -231,3 +232,59 @@ def test_a_snapshot_lists_its_events_for_the_figures(tmp_path):
     snapshot = Snapshot.of(model)
     assert snapshot.events() == [{"label": "shock", "round": 2, "happened": True}]
     trajectories_figure(snapshot)
+
+
+def test_every_walkaway_slider_acts_when_a_path_replaces_value_and_drift(tmp_path):
+    # U's walk-away follows [[0, 0.60], [2, 0.588], [3, 0.55], [40, 0.328]] (the old us-28-point path; since
+    # issue #15 no shipped file has one)
+    data = four_party_data()
+    del data["parties"]["u"]["walkaway_drift"]
+    data["parties"]["u"]["walkaway_path"] = [[0, 0.6], [2, 0.588], [3, 0.55], [40, 0.328]]
+    path = write_scenario(tmp_path / "path.toml", data)
+    s = load_scenario(path)
+    found = controls(s)
+    assert "u__walkaway" not in found and "u__walkaway_drift" not in found  # they would do nothing
+    points = [found[f"u__walkaway_path__{k}"] for k in range(4)]
+    assert [c.label for c in points] == [f"U: walk-away in round {r}" for r in (0, 2, 3, 40)]
+    assert [c.value for c in points] == [0.6, 0.588, 0.55, 0.328]
+    assert "r__walkaway" in found and "r__walkaway_drift" in found  # no path: value and drift
+    assert "U's walk-away follows a path in the file (rounds 0, 2, 3, 40" in control_notes(s)["u"]
+    assert "r" not in control_notes(s)
+    base = ClassroomModel(path)
+    moved = ClassroomModel(path, u__walkaway_path__3=0.2)
+    assert moved.changes == {"parties.u.walkaway_path.3.1": (0.328, 0.2)}
+    base.run_to_end()
+    moved.run_to_end()
+    u = s.party_ids.index("u")
+    # the slider acts: U's walk-away in round 5 is on the moved path
+    assert moved.history[5].walkaway[0, u] == pytest.approx(np.interp(5, [0, 2, 3, 40], [0.6, 0.588, 0.55, 0.2]))
+    assert base.history[5].walkaway[0, u] == pytest.approx(np.interp(5, [0, 2, 3, 40], [0.6, 0.588, 0.55, 0.328]))
+    assert end_state(moved) != end_state(base)
+    saved = load_scenario_text(scenario_toml(s, moved.values), tmp_path)
+    assert saved.party("u").walkaway_path[3] == (40.0, 0.2)
+
+
+def test_a_path_that_starts_late_keeps_the_round_0_slider():
+    data = four_party_data()
+    del data["parties"]["u"]["walkaway_drift"]
+    data["parties"]["u"]["walkaway_path"] = [[5, 0.4], [20, 0.3]]
+    found = controls(load_scenario_from(data))
+    assert found["u__walkaway"].label == "U: walk-away"  # round 0 to 5 runs from this value
+    assert "u__walkaway_drift" not in found
+    assert found["u__walkaway_path__0"].label == "U: walk-away in round 5"
+
+
+def load_scenario_text(text: str, folder):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as scratch:
+        file = Path(scratch) / "saved.toml"
+        file.write_text(text)
+        return load_scenario(file)
+
+
+def load_scenario_from(data: dict):
+    from sim.engine.scenarios import scenario_from_dict
+
+    return scenario_from_dict(data)

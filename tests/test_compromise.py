@@ -12,7 +12,7 @@ from sim.engine.scenarios import load_scenario
 def test_compromise_protocol_equals_benchmark_and_is_one_shot():
     s = load_scenario(GENEVA).with_values({"issues.army_cap.step": 1})
     out = run(s, protocol="compromise")
-    assert out.agreement and out.round == 1
+    assert out.forecast and out.round == out.end_round == 1
     bench = out.benchmarks["compromise"]
     for issue in s.issues:
         iid = issue.id
@@ -23,3 +23,20 @@ def test_compromise_protocol_equals_benchmark_and_is_one_shot():
             continue
         assert out.deal[iid] == pytest.approx(bench[iid], abs=0.5 if iid == "army_cap" else 1e-9)
     assert any(issue.discrete for issue in s.issues)
+
+
+def test_compromise_says_who_would_sign_it():
+    # ideals 0 and 100, capabilities 1 and 3, one issue: the weighted mean is (0 x 1 + 100 x 3) / 4 = 75.
+    # A values it 1 - 0.75 = 0.25, under its walk-away in round 1 (0.3 - 0.005): A would not sign;
+    # B values it 0.75, over its 0.195: B would.
+    from conftest import two_party_data
+
+    from sim.engine.scenarios import scenario_from_dict
+
+    data = two_party_data()
+    data["parties"]["b"]["capability"] = 3.0
+    data["parties"]["a"]["walkaway"] = 0.3
+    out = run(scenario_from_dict(data), protocol="compromise")
+    assert out.deal["x"] == pytest.approx(75)
+    assert out.utilities == pytest.approx({"a": 0.25, "b": 0.75})
+    assert out.accepts == {"a": False, "b": True}

@@ -139,6 +139,8 @@ def test_protocol_contract(name, data):
     seeds = np.array([scenario.seed, scenario.seed + 1, scenario.seed + 2], dtype=np.int64)
     params = compile_params(scenario, len(seeds))
     state = run_kernel(proto, params, seeds)
+    assert state.done.all(), "a row is still running at the round limit"
+    assert np.all((state.round >= 1) & (state.round <= scenario.rounds))
     for row in range(len(seeds)):
         check_deal(scenario, params, state, row, proto.forecast)
     # finished rows are unchanged by another step

@@ -15,13 +15,31 @@ et al. (eds), *The European Union Decides*, CUP. With W = sum c s per issue:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from sim.benchmarks import Solutions, compromise
+from sim.core.acceptance import answers
+from sim.core.utility import snap_to_grid
 from sim.engine.runner import run
 from sim.engine.scenarios import scenario_from_dict
-from sim.protocols.exchange import Exchange, exchange_model, expected_outcomes, possible_exchanges
+from sim.protocols.exchange import (
+    RELATIVE_TOLERANCE,
+    Exchange,
+    ExchangeMemory,
+    exchange_model,
+    exchange_round,
+    exchange_rounds,
+    expected_outcomes,
+    min_gain_of,
+    possible_exchanges,
+    rows_min_gain,
+    rows_outcomes,
+)
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def test_expected_outcome_is_the_compromise_closed_form():
@@ -258,3 +276,117 @@ def test_protocol_matches_the_model_on_random_proposals():
     assert [out.deal[f"i{k}"] for k in range(3)] == pytest.approx(list(again.forecast), abs=1e-9)
     assert out.round == again.rounds + 1  # the last round finds no exchange
     assert result.converged
+
+
+def test_reading_every_scale_backwards_mirrors_the_forecast():
+    # every vote, gain and move of the exchange model depends on distances only, so reversing the scales
+    # (x -> 1 - x) must mirror the forecast; ties within float noise (an actor at the expected outcome, two
+    # equal gains) are broken the same way on both sides (TIE), which a plain np.sign / np.argmax did not
+    rng = np.random.default_rng(10)
+    for _ in range(200):
+        n, m = int(rng.integers(2, 6)), int(rng.integers(2, 4))
+        x = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], size=(n, m))  # simple values: ties are common
+        s = rng.choice([0.1, 0.5, 1.0], size=(n, m))
+        c = rng.choice([0.5, 1.0], size=n)
+        first = exchange_model(x, s, c).forecast
+        second = exchange_model(1.0 - x, s, c).forecast
+        np.testing.assert_allclose(second, 1.0 - first, atol=1e-9)
+
+
+def test_rows_at_once_give_each_row_its_own_round_bit_for_bit():
+    """exchange_rounds (every row at once, only the exchanges i < j, p != q scored) against exchange_round row by
+    row: the same positions, directions and trades, round after round, on random rows with ties (positions and
+    saliences on a coarse grid), zero saliences and zero capabilities."""
+    rng = np.random.default_rng(17)
+    trades = 0
+    for game in range(60):
+        rows, actors, issues = int(rng.integers(1, 12)), int(rng.integers(2, 10)), int(rng.integers(1, 6))
+        x = rng.integers(0, 5, (rows, actors, issues)) / 4 if game % 2 else rng.random((rows, actors, issues))
+        s = rng.choice([0.0, 0.2, 0.4, 0.6, 0.8, 1.0], (rows, actors, issues)) if game % 3 else rng.random(x.shape)
+        c = rng.uniform(0.05, 4.0, (rows, actors)) * (rng.random((rows, actors)) > 0.1)
+        direction = np.zeros(x.shape)
+        floor = rows_min_gain(x, s, RELATIVE_TOLERANCE)
+        assert np.array_equal(floor, [min_gain_of(x[r], s[r], RELATIVE_TOLERANCE) for r in range(rows)])
+        for round_number in range(1, 6):
+            new, turned, traded = exchange_rounds(x, s, c, direction, floor)
+            for r in range(rows):
+                one, one_turned, made = exchange_round(x[r], s[r], c[r], direction[r], floor[r], round_number)
+                assert np.array_equal(new[r], one) and np.array_equal(turned[r], one_turned)
+                assert traded[r] == bool(made)
+                trades += len(made)
+            outcomes = [expected_outcomes(new[r], s[r], c[r]) for r in range(rows)]
+            assert np.array_equal(rows_outcomes(new, s, c), np.array(outcomes))
+            x, direction = new, turned
+    assert trades > 1000  # the rows do trade
+
+
+class _RowByRow(Exchange):
+    """The protocol's step before issue #17, literally: one row at a time (no ``name``: not registered)."""
+
+    @staticmethod
+    def _forecast(params, x):
+        out = np.array([expected_outcomes(x[b], params.prefs.salience[b], params.capability[b]) for b in range(len(x))])
+        return out.reshape(len(x), params.n_issues)
+
+    def step(self, params, state, streams):
+        active = self.active(params, state)
+        t = state.t + 1
+        x = state.demands.copy()
+        direction = state.memory.direction.copy()
+        traded = np.zeros(params.batch, dtype=bool)
+        for b in np.flatnonzero(active):
+            sal, cap = params.prefs.salience[b], params.capability[b]
+            min_gain = min_gain_of(params.prefs.ideal[b], sal, self.relative_tolerance)
+            x[b], direction[b], trades = exchange_round(x[b], sal, cap, direction[b], min_gain, t)
+            traded[b] = bool(trades)
+        raw = self._forecast(params, x)
+        forecast = snap_to_grid(raw, params.step, params.levels)
+        view = state.view(params, t)
+        accepts, utility = answers(params, forecast, view)
+        return state.advance(
+            params,
+            active,
+            ~traded | (t >= params.rounds),
+            text=forecast,
+            demands=x,
+            utility=utility,
+            walkaway=view.walkaway,
+            accepts=accepts,
+            memory=ExchangeMemory(direction=direction, raw=raw),
+        )
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.toml")))
+def test_protocol_gives_the_rounds_of_the_row_by_row_step(name):
+    from sim.core.compile import compile_params
+    from sim.engine.kernel import play
+    from sim.engine.scenarios import load_scenario
+
+    params = compile_params(load_scenario(SCENARIOS / name), 3)
+    seeds = np.array([4, 5, 6])
+    rounds = [list(play(proto, params, seeds)) for proto in (Exchange(), _RowByRow())]
+    assert len(rounds[0]) == len(rounds[1])
+    for new, old in zip(*rounds, strict=True):
+        for field in ("text", "demands", "utility", "accepts", "done", "round", "deal"):
+            assert np.array_equal(getattr(new, field), getattr(old, field), equal_nan=True), field
+        assert np.array_equal(new.memory.raw, old.memory.raw)
+        assert np.array_equal(new.memory.direction, old.memory.direction)
+
+
+def test_relative_tolerance_must_not_be_negative():
+    with pytest.raises(ValueError, match="relative_tolerance"):
+        Exchange(relative_tolerance=-1e-9)
+
+
+def test_rows_in_chunks_give_the_rounds_of_the_row_by_row_step(monkeypatch):
+    from sim.core.compile import compile_params
+    from sim.engine.kernel import play
+    from sim.engine.scenarios import load_scenario
+    from sim.protocols import exchange
+
+    monkeypatch.setattr(exchange, "EXCHANGES_PER_CHUNK", 600)  # Geneva: 6 pairs x 7**2 issue pairs -> 2 rows
+    params = compile_params(load_scenario(SCENARIOS / "geneva-2025-11.toml"), 5)
+    seeds = np.arange(5)
+    rounds = [list(play(proto, params, seeds)) for proto in (Exchange(), _RowByRow())]
+    for new, old in zip(*rounds, strict=True):
+        assert np.array_equal(new.demands, old.demands) and np.array_equal(new.text, old.text)

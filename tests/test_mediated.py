@@ -78,10 +78,14 @@ def test_revision_is_convex_combination_weighted_by_bias_capability_salience():
 
 
 def test_opening_compromise_is_biased_weighted_mean():
+    # four_party_data, issue "land" (0..1): ideals R 1, U 0, M 1, E 0; bias x capability x salience:
+    # R 1.5 x 0.35 x 0.9 = 0.4725, U 0.2 x 1.0 = 0.2, M 0.3 x 0.3 = 0.09, E 0.15 x 0.6 = 0.09.
+    # Opening = (0.4725 + 0.09) / 0.8525 = 0.659824. "bloc" (ideals 0, 1, 0, 0.8; saliences 0.8, 0.5,
+    # 0.4, 0.5): R 0.42, U 0.1, M 0.12, E 0.075 -> (0.1 + 0.06) / 0.715 = 0.223776.
     s = scenario_from_dict(four_party_data())
-    p = compile_params(s)
-    w = (p.mediation.bias * p.capability)[0][:, None] * p.prefs.salience[0]
-    np.testing.assert_allclose(opening_text(p)[0], (w * p.prefs.ideal[0]).sum(0) / w.sum(0))
+    opening = opening_text(compile_params(s))[0]
+    assert opening[0] == pytest.approx(0.5625 / 0.8525)
+    assert opening[2] == pytest.approx(0.16 / 0.715)
 
 
 def test_symmetric_two_party_deal_is_the_midpoint():
@@ -320,3 +324,19 @@ def test_improvement_phase_leaves_no_pareto_move_and_hurts_nobody():
         assert improved.utilities[pid] >= plain.utilities[pid] - 1e-9
     assert sum(improved.utilities.values()) > sum(plain.utilities.values())
     assert improved.deal == {"zone": 0.0, "fund": 100.0}
+
+
+def test_a_party_whose_lines_exclude_each_other_is_not_clipped_to_one_end():
+    # a learnt win-set bound x <= 0.5 across the party's own red line x >= 1 (ideal 1): no demand satisfies
+    # both; numpy's clip returns the upper line, 0.5, while the mirror image of this case (ideal 0, x >= 0.5,
+    # x <= 0) gets 0, its ideal: the demand depended on which way the scale runs. Now neither is clipped.
+    for ideal, low, high in ((1.0, 1.0, 0.5), (0.0, 0.5, 0.0)):
+        demand = demands_toward_ideal(
+            np.array([[0.3]]),
+            np.array([[0.5]]),
+            np.array([[1.0]]),
+            np.array([[[ideal]]]),
+            np.array([[[low]]]),
+            np.array([[[high]]]),
+        )
+        assert demand[0, 0, 0] == pytest.approx(ideal)  # all the way to its ideal, as if unconstrained

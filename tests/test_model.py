@@ -42,8 +42,11 @@ def _kernel_batch(scenario, params, seeds, name):
     protocol = get_protocol(name)
     streams = RunStreams.from_seeds(seeds)
     state = protocol.start(params, streams)
-    while not state.done.all():
+    for _ in range(int(params.rounds.max())):  # a protocol that never finishes a row fails, not hangs
+        if state.done.all():
+            break
         state = play_round(protocol, params, state, streams)
+    assert state.done.all(), f"{name}: rows still running after the round limit"
     return state
 
 

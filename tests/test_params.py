@@ -23,6 +23,17 @@ def test_walkaway_path_interpolates_and_holds_beyond_its_ends():
     assert p.walkaway_at(10)[0, 1] == pytest.approx(0.2 - 0.005 * 10)
 
 
+def test_walkaway_drifts_linearly_and_stays_in_the_unit_interval():
+    data = two_party_data()
+    data["parties"]["a"]["walkaway"], data["parties"]["a"]["walkaway_drift"] = 0.5, -0.1
+    data["parties"]["b"]["walkaway"], data["parties"]["b"]["walkaway_drift"] = 0.95, 0.02
+    p = compile_params(scenario_from_dict(data))
+    # w(t) = clip(w0 + drift t, 0, 1): A 0.5 -> 0.2 at round 3, 0 from round 5 on; B reaches 1 by round 3
+    np.testing.assert_allclose(p.walkaway_at(3)[0], [0.2, 1.0])
+    np.testing.assert_allclose(p.walkaway_at(7)[0], [0.0, 1.0])
+    np.testing.assert_allclose(p.walkaway_at(1)[0], [0.4, 0.97])
+
+
 def test_red_lines_soften_on_schedule():
     data = two_party_data()
     data["parties"]["a"]["red_lines"] = {"x": {"max": 40, "soften": 2.0, "cost": 0.1}}

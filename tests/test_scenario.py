@@ -352,8 +352,17 @@ def test_every_shipped_scenario_runs():
     from sim.engine.runner import run
 
     for path in SHIPPED:
-        out = run(load_scenario(path))
-        assert out.end_round >= 1
+        s = load_scenario(path)
+        out = run(s)
+        assert 1 <= out.end_round <= s.rounds, path.name
+        assert out.history.rounds == out.end_round  # one row per round played, round 0 included
+        if out.agreement:
+            assert out.round == out.end_round
+            for issue in s.issues:  # the deal lies on each issue's scale, in its units
+                assert issue.min <= out.deal[issue.id] <= issue.max, (path.name, issue.id)
+        else:  # talks end at the round limit, or earlier only by a failed ratification that ends them
+            ended_early = out.end_round < s.rounds
+            assert not ended_early or (s.ratification_failure == "end" and out.ratification_failures()), path.name
 
 
 def test_classroom_answers_worked_by_hand():

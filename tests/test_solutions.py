@@ -188,14 +188,15 @@ def test_pareto_gain_in_units():
     assert pareto_gain(s, {"x": 40.0}) == pytest.approx(0.0, abs=1e-7)
 
 
-def test_compromise_closed_form():
-    s = load_scenario(GENEVA)
-    c = compromise(s)
-    parties = s.parties
-    for issue in s.issues:
-        w = [p.capability * p.salience[issue.id] for p in parties]
-        x = [p.ideal[issue.id] for p in parties]
-        assert c[issue.id] == pytest.approx(np.dot(w, x) / np.sum(w))
+def test_compromise_by_hand():
+    # classroom-logroll (docs/scenarios.md, "hand-worked answers"): equal capabilities, A's saliences
+    # zone 0.8 / fund 0.2 at (0, 0), B's 0.2 / 0.8 at (100, 100). Achen's (2006) compromise, the
+    # capability x salience weighted mean: zone (0 x 0.8 + 100 x 0.2) / 1 = 20, fund 80.
+    c = compromise(load_scenario(GENEVA.parent / "classroom-logroll.toml"))
+    assert c["zone"] == pytest.approx(20) and c["fund"] == pytest.approx(80)
+    # unequal capabilities weigh in: capability 3 for B puts the zone at (0 x 0.8 + 100 x 0.6) / 1.4
+    s = load_scenario(GENEVA.parent / "classroom-logroll.toml").with_values({"parties.b.capability": 3.0})
+    assert compromise(s)["zone"] == pytest.approx(60 / 1.4)
 
 
 def test_weighted_median_by_hand():

@@ -14,8 +14,10 @@ def test_time_dependent_closed_form():
     beta = np.array([[TIME_BETA["boulware"], TIME_BETA["linear"], TIME_BETA["conceder"]]])
     t, deadline = 5, np.array([10])
     got = time_dependent_target(w, beta, t, deadline)[0]
-    expected = [0.2 + (1 - 0.5 ** (1 / b)) * 0.8 for b in beta[0]]
-    np.testing.assert_allclose(got, expected)
+    # by hand at t / T = 0.5: boulware (beta 0.2) alpha = 0.5^5 = 0.03125 -> 0.2 + 0.96875 x 0.8 = 0.975;
+    # linear alpha = 0.5 -> 0.6; conceder (beta 5) alpha = 0.5^0.2 = 0.870551 -> 0.2 + 0.129449 x 0.8
+    assert beta[0].tolist() == [0.2, 1.0, 5.0]
+    np.testing.assert_allclose(got, [0.975, 0.6, 0.303559], atol=1e-6)
     assert got[0] > got[1] > got[2]  # boulware holds firm, conceder gives way
     np.testing.assert_allclose(time_dependent_target(w, beta, 0, deadline)[0], 1.0)
     np.testing.assert_allclose(time_dependent_target(w, beta, 10, deadline)[0], 0.2)

@@ -83,8 +83,15 @@ def test_manifest_records_everything(tmp_path):
 
 def _slow_experiment(tmp_path):
     """An experiment slow enough to interrupt: drafting noise draws per run and round."""
+    import tomllib
+
+    from sim.engine.scenarios import load_scenario
+
+    data = tomllib.loads(GENEVA.read_text())
+    data["scenario"]["noise"] = 0.03
     scenario = tmp_path / "noisy.toml"
-    scenario.write_text(GENEVA.read_text().replace('opening = "mediator"', 'opening = "mediator"\nnoise = 0.03'))
+    scenario.write_text(tomli_w.dumps(data))
+    assert load_scenario(scenario).noise == 0.03  # the runs really draw noise (seeds matter)
     spec = _spec(rows_per_chunk=300, runs=60, scenario=scenario)
     path = tmp_path / "slow.toml"
     path.write_text(tomli_w.dumps(spec))

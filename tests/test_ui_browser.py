@@ -11,6 +11,7 @@ installs ``chromium`` when it is missing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -214,7 +215,16 @@ def test_slider_and_step_change_plots_and_results(browser_page):
 
 @needs_chromium
 def test_save_as_scenario_downloads_a_file_that_reproduces_the_run(browser_page, tmp_path):
+    from playwright.sync_api import expect
+
     page = browser_page
+    # move Ukraine's walk-away to the slider's low end here: wherever an earlier test left it, the
+    # value is then 0 (the test must not rely on another test's slider)
+    thumb = slider(page, "Ukraine: walk-away 0.")
+    thumb.focus()
+    page.keyboard.press("Home")
+    expect(page.locator(".v-input__slider", has_text="Ukraine: walk-away 0.00")).to_have_count(1)
+    expect(page.locator(".negsim-results")).to_contain_text(re.compile(r"parties\.ukraine\.walkaway 0\.6 -> 0\.(\s|$)"))
     label = page.locator(".v-input__slider", has_text="Ukraine: walk-away 0.").inner_text()
     with page.expect_download() as info:
         page.get_by_role("button", name="Save as scenario").click()

@@ -17,9 +17,10 @@ from conftest import GENEVA, two_party_data
 
 from sim.benchmarks import BargainingProblem, Solutions
 from sim.core.compile import compile_params
+from sim.core.utility import snap_to_grid
 from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario, scenario_from_dict
-from sim.protocols.zeuthen import candidate_offers, zeuthen_risk
+from sim.protocols.zeuthen import GRID_LIMIT, Zeuthen, candidate_offers, zeuthen_risk
 
 NO_BENCH = Solutions(None, None, {}, {})
 
@@ -132,3 +133,126 @@ def test_deal_outside_a_win_set_is_not_ratified():
     out = run(_audit_case(ratification={"bounds": {"x": {"min": 76}}}), solutions=NO_BENCH)
     assert out.ratification_failures()
     assert not out.agreement or out.deal["x"] >= 76
+
+
+def test_an_issue_the_two_main_parties_ignore_is_settled_for_the_rest_of_the_table():
+    # A and B care only about x; C (a third party) only about y, ideal 7. Every y is the same to A and B,
+    # so the offers take the y the whole table values most: C's 7 - not the low end of y's grid (which
+    # the scale's direction would decide: read backwards, the low end is the other end)
+    data = two_party_data(protocol="zeuthen", rounds=60)
+    data["issues"] = {"x": {"min": 0, "max": 10, "step": 1}, "y": {"min": 0, "max": 10, "step": 1}}
+    data["parties"]["a"].update(ideal={"x": 0, "y": 0}, salience={"x": 1.0, "y": 0.0}, walkaway=0.1)
+    data["parties"]["b"].update(ideal={"x": 10, "y": 0}, salience={"x": 1.0, "y": 0.0}, walkaway=0.1)
+    data["parties"]["c"] = {
+        "name": "C",
+        "capability": 0.5,
+        "patience": 0.9,
+        "walkaway": 0.0,
+        "ideal": {"x": 5, "y": 7},
+        "salience": {"x": 0.0, "y": 1.0},
+    }
+    out = run(scenario_from_dict(data), solutions=NO_BENCH)
+    assert out.agreement
+    assert out.deal["x"] == pytest.approx(5) and out.deal["y"] == pytest.approx(7)
+
+
+# candidate_offers' grid texts and Pareto filter before issue #17 (itertools.product, a Python loop over every
+# text), kept literally: the vectorised search must find the same offers, bit for bit.
+
+
+def _old_grid_texts(params, problem, limit=GRID_LIMIT):
+    if not all(len(options) or step > 0 for options, step in zip(params.levels, params.step, strict=True)):
+        return None
+    low, high = problem.box
+    axes = []
+    for i, step in enumerate(params.step):
+        options = params.levels[i]
+        if len(options):
+            axes.append(options[(options >= low[i] - 1e-9) & (options <= high[i] + 1e-9)])
+            continue
+        k_lo = int(np.ceil(low[i] / step - 1e-9))
+        k_hi = int(np.floor(high[i] / step + 1e-9))
+        axes.append(np.arange(k_lo, k_hi + 1) * step)
+    if np.prod([len(a) for a in axes], dtype=float) > limit:
+        return None
+    return np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, len(axes))
+
+
+def _old_offers(params, row):
+    a, b = params.main
+    problem = BargainingProblem.from_params(params, row)
+    pair = problem.subset([a, b])
+    texts = _old_grid_texts(params, problem)
+    assert texts is not None  # grid problems only here
+    if len(texts) == 0:
+        return np.zeros((0, params.n_issues))
+    texts = snap_to_grid(texts, params.step, params.levels)
+    u = pair.utilities(texts)
+    ok = np.all(u >= pair.walkaway - 1e-12, axis=1)
+    texts, u = texts[ok], u[ok]
+    if len(texts) == 0:
+        return texts
+    # texts the two value alike: the one the table values most, then the one nearest b's best (issue #10)
+    others = problem.utilities(texts).sum(axis=1)
+    near_b = -np.abs(texts - np.clip(problem.ideal[b], *problem.box)).sum(axis=1)
+    keys = np.round(np.column_stack([u, others, near_b]), 12)
+    order = np.lexsort((-keys[:, 3], -keys[:, 2], -keys[:, 1], -keys[:, 0]))
+    keep, best_b = [], -np.inf
+    for k in order:
+        if u[k, 1] > best_b + 1e-12:
+            keep.append(k)
+            best_b = u[k, 1]
+    keep = keep[::-1]
+    return texts[keep]
+
+
+def _grid_problem(rng):
+    data = two_party_data(protocol="zeuthen")
+    n = int(rng.integers(1, 4))
+    steps = [1, 2, 5, 10] if n < 3 else [2, 5, 10]  # at most 51 ** 3 texts: the grid is enumerated
+    data["issues"] = {f"i{k}": {"min": 0, "max": 100, "step": float(rng.choice(steps))} for k in range(n)}
+    for party in data["parties"].values():
+        party["ideal"] = {f"i{k}": float(rng.choice([0, 30, 50, 100])) for k in range(n)}
+        party["salience"] = {f"i{k}": float(rng.choice([0.2, 0.5, 1.0])) for k in range(n)}  # ties in utility
+        party["curvature"] = {f"i{k}": float(rng.choice([0.5, 1.0, 2.0])) for k in range(n)}
+        party["walkaway"] = float(rng.choice([0.0, 0.2, 0.4]))
+    if rng.random() < 0.5:
+        ideal = data["parties"]["a"]["ideal"]["i0"]
+        data["parties"]["a"]["red_lines"] = {"i0": {"max": min(100.0, ideal + float(rng.choice([10, 40, 70])))}}
+    return scenario_from_dict(data)
+
+
+def test_grid_offers_are_the_old_ones_bit_for_bit():
+    rng = np.random.default_rng(23)
+    found = 0
+    for _ in range(40):
+        params = compile_params(_grid_problem(rng))
+        new, old = candidate_offers(params, 0), _old_offers(params, 0)
+        assert new.shape == old.shape and np.array_equal(new, old)
+        found += len(new)
+    assert found > 500
+    # two issues alike for both parties: texts (p, q) and (q, p) tie in both utilities, and the first in the
+    # grid's order (the last issue varying fastest) is the one kept
+    data = two_party_data(protocol="zeuthen")
+    data["issues"] = {k: {"min": 0, "max": 100, "step": 10} for k in ("p", "q")}
+    for party, ideal in zip(data["parties"].values(), (0, 100), strict=True):
+        party.update(ideal={"p": ideal, "q": ideal}, salience={"p": 0.5, "q": 0.5}, curvature={"p": 0.5, "q": 0.5})
+    params = compile_params(scenario_from_dict(data))
+    assert np.array_equal(candidate_offers(params, 0), _old_offers(params, 0))
+
+
+def test_rows_sharing_a_problem_share_its_offers():
+    data = two_party_data(protocol="zeuthen")
+    data["issues"] = {"p": {"min": 0, "max": 100, "step": 5}, "q": {"min": 0, "max": 100, "step": 10}}
+    for party, ideal in zip(data["parties"].values(), (0, 100), strict=True):
+        party.update(ideal={"p": ideal, "q": 100 - ideal}, salience={"p": 1.0, "q": 0.4})
+    params = compile_params(scenario_from_dict(data), 6)
+    ideal = params.prefs.ideal.copy()
+    ideal[[1, 4], 0, 0] = 0.3  # rows 1 and 4 share another problem, row 3 a third
+    ideal[3, 1, 1] = 0.6
+    params = params.with_arrays({"prefs.ideal": ideal})
+    rows = Zeuthen()._candidates(params)
+    for r in range(6):
+        assert np.array_equal(rows[r], candidate_offers(params.take(slice(r, r + 1)), 0))
+    assert rows[0] is rows[2] is rows[5] and rows[1] is rows[4]
+    assert not np.array_equal(rows[0], rows[1]) and not np.array_equal(rows[0], rows[3])

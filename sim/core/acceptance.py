@@ -35,6 +35,7 @@ from sim.core.streams import RATIFICATION, RunStreams
 from sim.core.utility import all_issues, max_over_parties, min_over_parties, safe_divide, weighted_sum, within_red_lines
 
 __all__ = [
+    "UTILITY_TOLERANCE",
     "Learned",
     "TableView",
     "after_ratification",
@@ -46,6 +47,11 @@ __all__ = [
     "ratify",
     "table_view",
 ]
+
+
+UTILITY_TOLERANCE = 1e-12
+"""A text worth a party's walk-away up to float rounding is worth accepting: the same answer whichever way
+an issue's scale runs (``1 - |z - p|`` and its mirror image differ in the last bits)."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,7 @@ def answers(params: KernelParams, text: np.ndarray, view: TableView) -> tuple[np
     utility = net_utilities(params, text)
     judged = judged_utilities(params, text, utility)
     inside = within_red_lines(text, view.low, view.high)
-    return inside & (judged >= view.walkaway), utility
+    return inside & (judged >= view.walkaway - UTILITY_TOLERANCE), utility
 
 
 def ratify(

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "GRID_TIE",
+    "RED_LINE_TOLERANCE",
     "all_issues",
     "weighted_mean",
     "issue_values",
@@ -26,14 +28,17 @@ __all__ = [
     "weighted_sum",
     "utilities",
     "within_red_lines",
+    "round_to_grid",
     "snap_to_grid",
     "snap_to_levels",
     "snap_toward",
-    "walkaway_at",
     "safe_divide",
 ]
 
 RED_LINE_TOLERANCE = 1e-9
+
+GRID_TIE = 1e-9
+"""How close to halfway (in grid steps) a position counts as a tie when rounding to a grid."""
 
 
 def safe_divide(numerator, denominator, fill=0.0) -> np.ndarray:
@@ -179,13 +184,46 @@ def snap_to_levels(text: np.ndarray, levels: tuple[np.ndarray, ...], target: np.
             d_lo, d_hi = np.abs(x - lo), np.abs(hi - x)
             tie_lo = np.abs(lo - 0.5) <= np.abs(hi - 0.5)
             out[..., i] = np.where((d_lo < d_hi - 1e-12) | ((np.abs(d_lo - d_hi) <= 1e-12) & tie_lo), lo, hi)
-        else:
-            out[..., i] = np.where(target[..., i] >= x, np.maximum(hi, lo), np.minimum(lo, hi))
+        else:  # toward the target; a target at the text itself: the nearest option
+            d_lo, d_hi = np.abs(x - lo), np.abs(hi - x)
+            tie_lo = np.abs(lo - 0.5) <= np.abs(hi - 0.5)
+            nearest = np.where((d_lo < d_hi - 1e-12) | ((np.abs(d_lo - d_hi) <= 1e-12) & tie_lo), lo, hi)
+            goal = target[..., i]
+            out[..., i] = np.where(
+                goal > x + 1e-12, np.maximum(hi, lo), np.where(goal < x - 1e-12, np.minimum(lo, hi), nearest)
+            )
     return out
+
+
+def round_to_grid(k: np.ndarray, n: np.ndarray | float) -> np.ndarray:
+    """Round positions counted in grid steps to whole steps, a tie to the point nearer the middle of the scale.
+
+    A tie (a position halfway between two grid points, within ``GRID_TIE``)
+    goes toward the scale's midpoint ``n / 2``: up in the lower half, down in
+    the upper half, as :func:`snap_to_levels` breaks ties between options. Read
+    backwards (``k -> n - k``) the scale rounds to the mirrored point, so no
+    direction of a scale is favoured; numpy's rounding (half to even) would
+    favour one wherever ``n`` is odd. (Only a tie at the midpoint itself, with
+    ``n`` odd, has no mirror-symmetric rounding: it goes down.)
+
+    Args:
+        k: Positions in grid steps from the scale's low end.
+        n: The scale's length in grid steps (broadcastable to ``k``).
+
+    Returns:
+        Whole numbers of steps (floats).
+    """
+    lower = np.floor(k)
+    frac = k - lower
+    tie = np.abs(frac - 0.5) <= GRID_TIE  # halfway, up to float noise (k and n - k carry different noise)
+    up = np.where(tie, k < np.asarray(n) / 2 - GRID_TIE, frac > 0.5)
+    return lower + up
 
 
 def snap_to_grid(text: np.ndarray, step: np.ndarray, levels: tuple[np.ndarray, ...] = ()) -> np.ndarray:
     """Round a normalised text to each issue's grid (``step`` 0 = continuous) or its options (discrete issues).
+
+    Ties go to the point nearer the middle of the scale (:func:`round_to_grid`).
 
     Args:
         text: Normalised text, ``(..., I)``.
@@ -199,7 +237,7 @@ def snap_to_grid(text: np.ndarray, step: np.ndarray, levels: tuple[np.ndarray, .
     if not np.any(step > 0):
         return text
     safe = np.where(step > 0, step, 1.0)
-    snapped = np.where(step > 0, np.round(text / safe) * safe, text)
+    snapped = np.where(step > 0, round_to_grid(text / safe, 1.0 / safe) * safe, text)
     return np.clip(snapped, 0.0, 1.0)
 
 
@@ -209,7 +247,8 @@ def snap_toward(
     """Round a normalised text onto the grid (or options), on each issue to the side of ``target``.
 
     Used where rounding must not cost a given party anything (an equilibrium
-    offer rounded in the responder's favour).
+    offer rounded in the responder's favour). Where the text already sits at
+    the target, the nearest grid point is the one in the party's favour.
 
     Args:
         text: Normalised text, ``(..., I)``.
@@ -222,19 +261,10 @@ def snap_toward(
         return text
     safe = np.where(step > 0, step, 1.0)
     k = text / safe
-    toward = np.where(target >= text, np.ceil(k - 1e-9), np.floor(k + 1e-9)) * safe
-    return np.clip(np.where(step > 0, toward, text), 0.0, 1.0)
-
-
-def walkaway_at(walkaway: np.ndarray, drift: np.ndarray, t: int | np.ndarray) -> np.ndarray:
-    """Walk-away value after ``t`` rounds: ``clip(w0 + drift * t, 0, 1)``.
-
-    Args:
-        walkaway: Walk-away values at round 0, ``(..., P)``.
-        drift: Change per round, ``(..., P)``.
-        t: Round number.
-
-    Returns:
-        Walk-away values at round t, ``(..., P)``.
-    """
-    return np.clip(walkaway + drift * t, 0.0, 1.0)
+    nearest = round_to_grid(k, 1.0 / safe)
+    toward = np.where(
+        target > text + 1e-12,
+        np.ceil(k - 1e-9),
+        np.where(target < text - 1e-12, np.floor(k + 1e-9), nearest),
+    )
+    return np.clip(np.where(step > 0, toward * safe, text), 0.0, 1.0)

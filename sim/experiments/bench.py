@@ -30,9 +30,9 @@ from sim.engine.kernel import run_kernel
 from sim.engine.model import NegotiationModel
 from sim.engine.scenarios import scenario_from_dict
 from sim.experiments.flops import FLOP_LIMIT, flop_rates
-from sim.protocols import resolve_protocol
+from sim.protocols import protocol_names, resolve_protocol
 
-__all__ = ["bench", "bench_report", "forecast_seconds", "startup", "startup_report"]
+__all__ = ["bench", "bench_report", "forecast_seconds", "protocol_rates", "startup", "startup_report"]
 
 
 def _batched(scenario: Scenario, protocol: str, seeds: np.ndarray) -> int:
@@ -82,6 +82,23 @@ def forecast_seconds(scenario: Scenario, protocol: str, runs: int = 2000) -> dic
     return {"total": total, "import": parts["import"], "compute": parts["compute"]}
 
 
+def protocol_rates(scenario: Scenario, runs: int = 2_000) -> dict[str, float]:
+    """Runs per second of every protocol on the scenario in the batched engine, one core (CPU time).
+
+    Each protocol plays ``runs`` rows in one batch after a warm-up of 100 rows (which also fills
+    the caches kept per bargaining problem, e.g. zeuthen's candidate offers).
+    """
+    out: dict[str, float] = {}
+    for name in protocol_names():
+        protocol = resolve_protocol(scenario, name)
+        run_kernel(protocol, compile_params(scenario, 100), spawn_seeds(0, 100))  # warm-up
+        params, seeds = compile_params(scenario, runs), spawn_seeds(1, runs)
+        started = time.process_time()
+        run_kernel(protocol, params, seeds)
+        out[name] = round(runs / (time.process_time() - started), 1)
+    return out
+
+
 def bench(
     scenario: Scenario,
     protocol: str | None = None,
@@ -106,7 +123,9 @@ def bench(
         flops per run-round, the rate reached on one core and its distance to
         1e9 flop/s; :mod:`sim.experiments.flops`),
         ``forecast_seconds`` (a fresh process, imports included) with
-        ``forecast_import_seconds`` and ``forecast_compute_seconds``, and context.
+        ``forecast_import_seconds`` and ``forecast_compute_seconds``,,
+        ``protocols`` (runs per second of every protocol, :func:`protocol_rates` on
+        ``min(runs, 2000)`` rows) and context.
     """
     from sim.experiments.sweep import process_context
 
@@ -145,6 +164,7 @@ def bench(
         "forecast_seconds": round(timed["total"], 2) if timed else None,
         "forecast_import_seconds": round(timed["import"], 2) if timed else None,
         "forecast_compute_seconds": round(timed["compute"], 2) if timed else None,
+        "protocols": protocol_rates(scenario, min(runs, 2_000)),
         "scenario": scenario.name,
         "protocol": name,
         "runs": runs,

@@ -160,8 +160,15 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
-def explanation_sentences(e: Explanation, moves: int = 3) -> list[str]:
-    """The explanation in sentences: why the run ended so, ratification, who gave way, what would change it."""
+def explanation_sentences(e: Explanation, moves: int = 3, ratification: bool = True) -> list[str]:
+    """The explanation in sentences: why the run ended so, ratification, who gave way, what would change it.
+
+    Args:
+        e: The explanation.
+        moves: How many issues' movements to describe.
+        ratification: Whether to include the ratification failures (``negsim run`` has
+            already printed them in its story).
+    """
     s = e.scenario
     horizon = s.rounds
     out = []
@@ -189,7 +196,8 @@ def explanation_sentences(e: Explanation, moves: int = 3) -> list[str]:
                 word = "above its maximum" if line["side"] == "max" else "below its minimum"
                 why.append(f"{_lower_first(issue.label)} is {word} of {issue.format(line['bound'])}")
             out.append(f"{s.party(h['party']).name} refused the last text: " + "; ".join(why) + ".")
-    out += ratification_sentences(s, e.ratification)
+    if ratification:
+        out += ratification_sentences(s, e.ratification)
     ranked = sorted(
         (m for m in e.movement.items() if m[1]["toward"] or m[1]["away"]),
         key=lambda m: -abs(m[1]["moved"]) / s.issue(m[0]).span,

@@ -98,9 +98,11 @@ def reference_points(params: KernelParams) -> np.ndarray:
         ``(B, P, I)``, clipped into the box of everyone's red lines where it exists.
     """
     force = params.capability[..., None] * params.prefs.salience  # (B, P, I)
-    total = force.sum(axis=-2, keepdims=True)
-    others = total - force
-    weighted = (force * params.prefs.ideal).sum(axis=-2, keepdims=True) - force * params.prefs.ideal
+    # sums over the other parties, term by term: "total minus own" cancels catastrophically when one
+    # party's weight dwarfs the others' (and then depends on which end of the scale the ideals sit)
+    others_only = 1.0 - np.eye(params.n_parties)
+    others = np.einsum("pq,bqi->bpi", others_only, force)
+    weighted = np.einsum("pq,bqi->bpi", others_only, force * params.prefs.ideal)
     ref = safe_divide(weighted, others, params.prefs.ideal)
     low = params.red_lines.low.max(axis=-2, keepdims=True)
     high = params.red_lines.high.min(axis=-2, keepdims=True)
@@ -384,7 +386,8 @@ class Alternating(Protocol):
             self.bisection_steps,
             self.offer_solver,
         )
-        offer = snap_to_grid(np.clip(offer, view.low[:, q], view.high[:, q]), params.step, params.levels)
+        low, high = view.low[:, q], view.high[:, q]  # the proposer's lines (not clipped where they exclude each other)
+        offer = snap_to_grid(np.where(low <= high, np.clip(offer, low, high), offer), params.step, params.levels)
         if plays_eq.any():  # the stationary offer, rounded onto the grid in the responder's favour
             responder_ideal = params.prefs.ideal[:, 1 - q] if params.n_parties == 2 else params.prefs.ideal[:, q]
             stationary = snap_toward(np.nan_to_num(eq_offer[:, q]), responder_ideal, params.step, params.levels)

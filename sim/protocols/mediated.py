@@ -39,7 +39,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.core.acceptance import TableView, answers, judged_utilities, net_utilities, ratification_chance
+from sim.core.acceptance import (
+    UTILITY_TOLERANCE,
+    TableView,
+    answers,
+    judged_utilities,
+    net_utilities,
+    ratification_chance,
+)
 from sim.core.params import KernelParams
 from sim.core.streams import MISPERCEPTION, NOISE, RunStreams
 from sim.core.utility import (
@@ -132,7 +139,10 @@ def demands_toward_ideal(
     """
     share = np.clip(safe_divide(aspiration - utility, 1.0 - utility), 0.0, 1.0)[..., None]
     x = text[..., None, :]
-    return np.clip(x + share * (ideal - x), red_low, red_high)
+    demand = x + share * (ideal - x)
+    # a party whose lines exclude each other (a learnt win-set bound across its own red line) is not clipped:
+    # numpy would put it on the upper line, favouring one end of the scale
+    return np.where(red_low <= red_high, np.clip(demand, red_low, red_high), demand)
 
 
 def revise_text(draft: np.ndarray, demands: np.ndarray, objecting: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -243,7 +253,7 @@ def lean_toward(
         candidate = snap_to_grid(text + share * (target - text), params.step, params.levels)
         utility = net_utilities(params, candidate)
         judged = judged_utilities(params, candidate, utility)
-        believed = within_red_lines(candidate, low, high) & (judged >= view.walkaway)
+        believed = within_red_lines(candidate, low, high) & (judged >= view.walkaway - UTILITY_TOLERANCE)
         chance = ratification_chance(params, candidate, utility)
         rows_x = np.arange(params.batch)
         expected = chance * utility[rows_x, x] + (1.0 - chance) * view.walkaway[rows_x, x]
@@ -353,7 +363,8 @@ class Mediated(Protocol):
         text = snap_to_grid(draft, params.step, params.levels)
         if np.any(params.mediation.lean > 0):
             judged = judged_utilities(params, text)
-            believed = (within_red_lines(text, low, high) & (judged >= view.walkaway)) | state.walked
+            accepted = within_red_lines(text, low, high) & (judged >= view.walkaway - UTILITY_TOLERANCE)
+            believed = accepted | state.walked
             text = lean_toward(params, text, view, low, high, active & believed.all(axis=-1), self.lean_steps)
         if self.improve:
             agreed, _ = answers(params, text, view)

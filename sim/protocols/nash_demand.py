@@ -53,10 +53,21 @@ import numpy as np
 
 from sim.core.params import KernelParams
 from sim.core.streams import RunStreams
-from sim.core.utility import max_over_parties, min_over_parties, safe_divide, snap_to_grid, utilities, weighted_mean
+from sim.core.utility import max_over_parties, min_over_parties, snap_to_grid, utilities, weighted_mean
 from sim.protocols.base import Memory, Protocol, State, consent_round
 
-__all__ = ["DemandMemory", "NashDemand", "demand_candidates"]
+__all__ = ["ROW_CHUNK", "DemandMemory", "NashDemand", "candidate_utilities", "demand_candidates", "demand_choices"]
+
+
+ROW_CHUNK = 128
+"""Rows worked on together: their ``(P, M)`` slacks (and ``(M, P, I)`` values) stay in the cache."""
+
+
+def _into_box(ideal: np.ndarray, box_low: np.ndarray, box_high: np.ndarray) -> np.ndarray:
+    """Ideals ``(B, P, I)`` clipped into everyone's red lines; unclipped on an issue whose red lines exclude
+    each other (clipping into an empty box would pick one end of the scale: no side is favoured)."""
+    low, high = box_low[:, None], box_high[:, None]
+    return np.where(low <= high, np.clip(ideal, low, high), ideal)
 
 
 def demand_candidates(params: KernelParams, segment_points: int) -> np.ndarray:
@@ -68,15 +79,20 @@ def demand_candidates(params: KernelParams, segment_points: int) -> np.ndarray:
     """
     low, high = params.red_lines_at(0)
     box_low, box_high = max_over_parties(low), min_over_parties(high)
-    anchors = np.clip(params.prefs.ideal, box_low[:, None], box_high[:, None])  # (B, P, I)
+    anchors = _into_box(params.prefs.ideal, box_low, box_high)  # (B, P, I)
     force = params.capability[..., None] * params.prefs.salience
     anchors = np.concatenate([anchors, weighted_mean(anchors, force)[:, None]], axis=1)
     steps = np.linspace(0.0, 1.0, segment_points + 2)[1:-1]
-    points = [anchors]
-    for a, b in itertools.combinations(range(anchors.shape[1]), 2):
-        start, end = anchors[:, a, None], anchors[:, b, None]
-        points.append(start + steps[None, :, None] * (end - start))
-    return snap_to_grid(np.concatenate(points, axis=1), params.step, params.levels)
+    pairs = list(itertools.combinations(range(anchors.shape[1]), 2))
+    out = np.empty((params.batch, anchors.shape[1] + len(pairs) * len(steps), params.n_issues))
+    for first in range(0, params.batch, ROW_CHUNK):  # a chunk of rows at a time: small temporaries
+        rows = slice(first, first + ROW_CHUNK)
+        points = [anchors[rows]]
+        for a, b in pairs:
+            start, end = anchors[rows, a, None], anchors[rows, b, None]
+            points.append(start + steps[None, :, None] * (end - start))
+        out[rows] = snap_to_grid(np.concatenate(points, axis=1), params.step, params.levels)
+    return out
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,7 @@ class DemandMemory(Memory):
 
     Attributes:
         candidates: Texts considered, ``(B, M, I)``.
-        utility: Each party's utility of each candidate, ``(B, M, P)`` (recomputed
+        utility: Each party's utility of each candidate, by party, ``(B, P, M)`` (recomputed
             only when an event changes preferences).
         best: Each party's best attainable utility ``A_a``, ``(B, P)``.
         level: Each party's demanded share of its possible gain, ``(B, P)``.
@@ -98,12 +114,55 @@ class DemandMemory(Memory):
 
 
 def candidate_utilities(params: KernelParams, candidates: np.ndarray) -> np.ndarray:
-    """Every party's utility of every candidate text, ``(B, M, P)``."""
+    """Every party's utility of every candidate text, by party, ``(B, P, M)``.
+
+    :data:`ROW_CHUNK` rows at a time (so the ``(rows, M, P, I)`` values stay small); each number is
+    :func:`sim.core.utility.utilities`' own.
+    """
     curvature = params.curvature_or_none
     prefs = params.prefs
-    return utilities(
-        candidates, prefs.ideal[:, None], prefs.weight[:, None], None if curvature is None else curvature[:, None]
-    )
+    out = np.empty((params.batch, params.n_parties, candidates.shape[1]))
+    for start in range(0, params.batch, ROW_CHUNK):
+        rows = slice(start, start + ROW_CHUNK)
+        bend = None if curvature is None else curvature[rows, None]
+        u = utilities(candidates[rows], prefs.ideal[rows, None], prefs.weight[rows, None], bend)  # (rows, M, P)
+        out[rows] = np.swapaxes(u, -1, -2)
+    return out
+
+
+def demand_choices(slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The tabled text and each party's stated position, as candidate indices, from the slacks ``(B, P, M)``.
+
+    The table: the candidate with the largest smallest slack. Party a: the
+    candidate that meets its own demand (slack >= 0) and leaves the others the
+    largest smallest slack; its own best candidate if none meets its demand.
+
+    Returns:
+        ``(text (B,), positions (B, P))``.
+    """
+    n_parties = slack.shape[1]
+    # the smallest and second smallest slack over parties (loops: numpy is slow reducing a short axis)
+    lowest, second = slack[:, 0].copy(), np.full(slack[:, 0].shape, np.inf)
+    larger = np.empty_like(lowest)
+    for a in range(1, n_parties):
+        value = slack[:, a]
+        np.minimum(second, np.maximum(lowest, value, out=larger), out=second)
+        np.minimum(lowest, value, out=lowest)
+    positions = np.empty(slack.shape[:2], dtype=np.int64)
+    # with two or more parties and finite slacks, `others` is finite: a score is finite exactly where the party's
+    # demand is met, so the best score says whether any candidate meets it (no pass to ask that of every score)
+    regular = n_parties > 1 and bool(np.isfinite(slack).all())
+    rows = np.arange(len(slack))
+    for a in range(n_parties):
+        own = slack[:, a]
+        score = np.where(own <= lowest, second, lowest)  # the other parties' smallest slack
+        np.copyto(score, -np.inf, where=~(own >= 0))
+        pick = np.argmax(score, axis=-1)
+        unmet = score[rows, pick] == -np.inf if regular else ~np.isfinite(score).any(axis=-1)
+        if unmet.any():  # nothing meets its demand: its own best candidate
+            pick[unmet] = np.argmax(own[unmet], axis=-1)
+        positions[:, a] = pick
+    return np.argmax(lowest, axis=-1), positions
 
 
 class NashDemand(Protocol):
@@ -130,7 +189,7 @@ class NashDemand(Protocol):
         candidates = demand_candidates(params, self.segment_points)
         low, high = params.red_lines_at(0)
         box_low, box_high = max_over_parties(low), min_over_parties(high)
-        best_text = np.clip(params.prefs.ideal, box_low[:, None], box_high[:, None])
+        best_text = _into_box(params.prefs.ideal, box_low, box_high)
         prefs = params.prefs
         own = utilities(best_text, prefs.ideal[:, None], prefs.weight[:, None], prefs.curvature[:, None])  # (B, P, P)
         best = np.diagonal(own, axis1=-2, axis2=-1).copy()
@@ -152,23 +211,17 @@ class NashDemand(Protocol):
             events.fields[k].startswith("prefs.") and events.rounds[events.event[k]] <= t
             for k in range(len(events.event))
         )
-        u = candidate_utilities(params, cand) if moved else memory.utility
-        slack = safe_divide(u - demand[:, None, :], gain[:, None, :], u - demand[:, None, :])  # (B, M, P)
-        rows = np.arange(params.batch)
-        # the smallest and second smallest slack over parties (loops: numpy is slow reducing a short last axis)
-        lowest, second = slack[..., 0].copy(), np.full(slack.shape[:-1], np.inf)
-        for a in range(1, params.n_parties):
-            value = slack[..., a]
-            second = np.minimum(second, np.maximum(lowest, value))
-            lowest = np.minimum(lowest, value)
-        text = cand[rows, np.argmax(lowest, axis=-1)]
-        demands = np.empty_like(state.demands)
-        for a in range(params.n_parties):
-            own = slack[..., a]
-            others = np.where(own <= lowest, second, lowest)  # the other parties' smallest slack
-            score = np.where(own >= 0, others, -np.inf)
-            pick = np.where(np.isfinite(score).any(axis=-1), np.argmax(score, axis=-1), np.argmax(own, -1))
-            demands[:, a] = cand[rows, pick]
+        u = candidate_utilities(params, cand) if moved else memory.utility  # (B, P, M)
+        table = np.empty(params.batch, dtype=np.int64)
+        positions = np.empty((params.batch, params.n_parties), dtype=np.int64)
+        scale = np.where(gain > 0, gain, 1.0)[:, :, None]  # a share of the possible gain, where there is one
+        for start in range(0, params.batch, ROW_CHUNK):
+            rows = slice(start, start + ROW_CHUNK)
+            slack = u[rows] - demand[rows, :, None]  # (rows, P, M)
+            table[rows], positions[rows] = demand_choices(np.divide(slack, scale[rows], out=slack))
+        every = np.arange(params.batch)
+        text = cand[every, table]
+        demands = cand[every[:, None], positions]
 
         def meets_demand(utility: np.ndarray) -> np.ndarray:
             return utility >= demand - 1e-12  # net of audience costs, as the answers judge it

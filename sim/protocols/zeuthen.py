@@ -36,7 +36,6 @@ References:
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -81,7 +80,8 @@ def _grid_texts(params: KernelParams, problem: BargainingProblem, limit: int = G
         axes.append(np.arange(k_lo, k_hi + 1) * step)
     if np.prod([len(a) for a in axes], dtype=float) > limit:
         return None
-    return np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, len(axes))
+    mesh = np.meshgrid(*axes, indexing="ij")  # itertools.product's order: the last issue varies fastest
+    return np.stack([m.ravel() for m in mesh], axis=1).astype(float)
 
 
 def candidate_offers(
@@ -115,13 +115,22 @@ def candidate_offers(
     texts, u = texts[ok], u[ok]
     if len(texts) == 0:
         return texts
-    # keep the Pareto set: sort by U_a descending, keep strict improvements of U_b
-    order = np.lexsort((-u[:, 1], -u[:, 0]))
+    # keep the Pareto set: sort by U_a descending, keep strict improvements of U_b (by more than 1e-12). Texts the
+    # two value alike differ only on issues they do not care about: keep the one the whole table values most (then
+    # the one nearest the second party's best text, as the continuous frontier starts there), not the first in grid
+    # order, which would favour one end of those issues' scales. A text kept beats every U_b before it, so only
+    # those records are walked through (the same texts, far fewer steps)
+    others = problem.utilities(texts).sum(axis=1)
+    near_b = -np.abs(texts - np.clip(problem.ideal[b], *problem.box)).sum(axis=1)
+    keys = np.round(np.column_stack([u, others, near_b]), 12)
+    order = np.lexsort((-keys[:, 3], -keys[:, 2], -keys[:, 1], -keys[:, 0]))
+    u_b = u[order, 1]
+    before = np.maximum.accumulate(np.concatenate([[-np.inf], u_b[:-1]]))
     keep, best_b = [], -np.inf
-    for k in order:
-        if u[k, 1] > best_b + 1e-12:
+    for k, value in zip(order[u_b > before], u_b[u_b > before], strict=True):
+        if value > best_b + 1e-12:
             keep.append(k)
-            best_b = u[k, 1]
+            best_b = value
     keep = keep[::-1]  # ascending U_a
     return texts[keep]
 
@@ -195,15 +204,18 @@ class Zeuthen(Protocol):
         arrays = (prefs.ideal, prefs.weight, prefs.curvature, low, high, walk)
         shared = (params.step, np.array(params.main), *params.levels, np.array([self.grid_limit, self.frontier_points]))
         tail = b"".join(np.ascontiguousarray(a).tobytes() for a in shared)
-        rows = []
-        for r in range(params.batch):
+        # rows with the same bytes share a problem: group them first, then one key per group
+        flat = np.concatenate([np.asarray(a, dtype=float).reshape(params.batch, -1) for a in arrays], axis=1)
+        _, first, group = np.unique(flat.view(np.uint64), axis=0, return_index=True, return_inverse=True)
+        offers = []
+        for r in first:
             key = b"".join(np.ascontiguousarray(a[r]).tobytes() for a in arrays) + tail
             if key not in _OFFERS:
                 _OFFERS[key] = candidate_offers(params.take(slice(r, r + 1)), 0, self.grid_limit, self.frontier_points)
                 if len(_OFFERS) > 64:
                     _OFFERS.pop(next(iter(_OFFERS)))
-            rows.append(_OFFERS[key])
-        return rows
+            offers.append(_OFFERS[key])
+        return [offers[g] for g in group.ravel()]
 
     def step(self, params: KernelParams, state: State, streams: RunStreams) -> State:
         """One round: risks compared, the less willing party concedes minimally."""
@@ -241,15 +253,20 @@ class Zeuthen(Protocol):
         agreed = ~empty & (new_kb >= new_ka)
         # the accepted offer: the one the conceder reached (the other's standing offer)
         nash = (ua - d[:, [0]]) * (ub - d[:, [1]])
+
+        def a_leads(ka_: np.ndarray, kb_: np.ndarray) -> np.ndarray:
+            """Whether a's offer has the larger Nash product; a tie (to float noise) goes to a's offer."""
+            return nash[rows, ka_] >= nash[rows, kb_] - 1e-12
+
         deal_k = np.where(
             a_moves & ~b_moves,
             new_ka,
-            np.where(b_moves & ~a_moves, new_kb, np.where(nash[rows, new_ka] >= nash[rows, new_kb], new_ka, new_kb)),
+            np.where(b_moves & ~a_moves, new_kb, np.where(a_leads(new_ka, new_kb), new_ka, new_kb)),
         )
         new_ka = np.where(agreed, deal_k, new_ka)
         new_kb = np.where(agreed, deal_k, new_kb)
         cand = np.nan_to_num(memory.candidates)
-        lead = np.where(nash[rows, new_ka] >= nash[rows, new_kb], new_ka, new_kb)
+        lead = np.where(a_leads(new_ka, new_kb), new_ka, new_kb)
         text = np.where(empty[:, None], state.text, cand[rows, lead])
         demands = state.demands.copy()
         demands[~empty, a] = cand[rows, new_ka][~empty]

@@ -17,7 +17,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from sim.benchmarks.solutions import solve
-from sim.core.scenario import Scenario
+from sim.core.scenario import Issue, Scenario
 from sim.engine.outcome import Outcome
 from sim.engine.runner import run
 from sim.protocols import protocol_names
@@ -30,6 +30,8 @@ __all__ = [
     "compare_scenarios",
     "comparison_figure",
     "protocol_marker",
+    "scale_key",
+    "scale_text",
     "ProtocolComparison",
     "scenario_comparison_figure",
     "ScenarioComparison",
@@ -246,6 +248,23 @@ def _write(figure: Figure, table: str, out_dir: Path, stem: str) -> list[Path]:
     return [png, csv_path]
 
 
+def scale_key(issue: Issue) -> tuple:
+    """What makes two issues' numbers comparable: label, bounds, unit and labelled levels."""
+    return (issue.label, issue.min, issue.max, issue.unit, tuple(issue.levels.items()))
+
+
+def scale_text(issue: Issue, levels: bool = False) -> str:
+    """An issue's scale in words: ``Peacetime cap on Ukraine's armed forces, 50..1000 thousand troops``.
+
+    Args:
+        issue: The issue.
+        levels: Add the labelled levels (``0 = none, 1 = all``).
+    """
+    unit = f" {issue.unit}" if issue.unit else ""
+    named = f" ({', '.join(f'{v:g} = {name}' for v, name in issue.levels.items())})" if levels and issue.levels else ""
+    return f"{issue.label}, {issue.min:g}..{issue.max:g}{unit}{named}"
+
+
 @dataclass(frozen=True)
 class ScenarioComparison:
     """The outcomes of several scenarios under one protocol.
@@ -274,8 +293,23 @@ class ScenarioComparison:
             seen += [p for p in out.scenario.party_ids if p not in seen]
         return seen
 
+    @property
+    def differing_scales(self) -> list[str]:
+        """Issues whose scale (label, bounds, unit or levels) differs between the scenarios that have them."""
+        out = []
+        for iid in self.issue_ids:
+            keys = {scale_key(o.scenario.issue(iid)) for o in self.outcomes.values() if iid in o.scenario.issue_ids}
+            if len(keys) > 1:
+                out.append(iid)
+        return out
+
     def rows(self) -> list[dict[str, object]]:
-        """One row per scenario: protocol, agreement, round, deal per issue, utility per party."""
+        """One row per scenario: protocol, agreement, round, deal per issue, utility per party.
+
+        Each deal column ``deal.<issue>`` has a ``scale.<issue>`` column saying the
+        scale its number is on in that scenario (label, bounds, unit): scenarios may
+        define an issue on different scales, and a number alone would not say so.
+        """
         rows = []
         for name, out in self.outcomes.items():
             row: dict[str, object] = {
@@ -287,6 +321,7 @@ class ScenarioComparison:
             for iid in self.issue_ids:
                 value = None if out.deal is None or iid not in out.deal else round(out.deal[iid], 6)
                 row[f"deal.{iid}"] = value
+                row[f"scale.{iid}"] = scale_text(out.scenario.issue(iid)) if iid in out.scenario.issue_ids else None
             for pid in self.party_ids:
                 row[f"utility.{pid}"] = round(out.utilities[pid], 6) if pid in out.utilities else None
             row["distance_to_nash"] = _round(out.distance_to_nash)
@@ -309,8 +344,9 @@ class ScenarioComparison:
             lines.append([name, result])
         text = [format_table(header, lines), ""]
         issue_rows = []
+        differ = self.differing_scales
         for iid in self.issue_ids:
-            row = [iid]
+            row = [f"{iid} *" if iid in differ else iid]
             for out in self.outcomes.values():
                 if iid not in out.scenario.issue_ids:
                     row.append("(not on the table)")
@@ -319,6 +355,17 @@ class ScenarioComparison:
                     row.append(out.scenario.issue(iid).format(value))
             issue_rows.append(row)
         text += [format_table(["issue", *self.outcomes], issue_rows), ""]
+        for iid in differ:
+            having = {n: o.scenario.issue(iid) for n, o in self.outcomes.items() if iid in o.scenario.issue_ids}
+            texts = {scale_text(issue) for issue in having.values()}
+            keys = {scale_key(issue) for issue in having.values()}
+            scales: dict[str, list[str]] = {}
+            for name, issue in having.items():  # the levels too when only they differ
+                scales.setdefault(scale_text(issue, levels=len(texts) < len(keys)), []).append(name)
+            text.append(f"* {iid}: the scales differ, so the numbers do not compare across scenarios:")
+            text += [f"    {', '.join(names)}: {scale}" for scale, names in scales.items()]
+        if differ:
+            text.append("")
         party_rows = []
         for pid in self.party_ids:
             row = [pid]
@@ -371,11 +418,7 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
     for k, iid in enumerate(issues):
         ax = fig.add_subplot(grid[k])
         defs = [out.scenario.issue(iid) for out in comparison.outcomes.values() if iid in out.scenario.issue_ids]
-        same = all(
-            (d.min, d.max, d.unit, d.label, dict(d.levels))
-            == (defs[0].min, defs[0].max, defs[0].unit, defs[0].label, dict(defs[0].levels))
-            for d in defs
-        )
+        same = iid not in comparison.differing_scales
         for row, out in enumerate(comparison.outcomes.values()):
             y = n - 1 - row
             ax.axhline(y, color="#e5e5e5", lw=0.8, zorder=0)

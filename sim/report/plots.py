@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.core.scenario import Issue, Scenario
+from sim.core.scenario import Issue, Party, Scenario
 
 if TYPE_CHECKING:
     from sim.engine.outcome import Outcome
@@ -32,8 +32,10 @@ __all__ = [
     "finish_panels",
     "label_issue_axis",
     "mark_events",
+    "no_deal_line",
     "outcome_figures",
     "party_colour",
+    "red_lines_by_round",
     "save",
     "trajectories_figure",
     "utilities_figure",
@@ -72,8 +74,11 @@ def finish_panels(fig: Figure, axes, used: int, title: str, top: float, bottom: 
     """Hide unused panels, put the first panel's legend under the figure, title it, lay it out."""
     for ax in axes[used:]:
         ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    legend: dict[str, object] = {}
+    for ax in axes[:used]:  # every label once (the no-deal line may be on a later panel only)
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=len(legend), fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, bottom, 1, top))
     return fig
@@ -92,8 +97,9 @@ def trajectories_figure(
 ) -> Figure:
     """Per issue: the tabled text and each party's position by round.
 
-    Ideals are dotted lines, red lines shaded bands (the side a party will not
-    accept), the deal a star.
+    Ideals are dotted lines; red lines are hatched bands (the side a party will
+    not accept) that move as the lines soften round by round; the no-deal line
+    (an issue's ``no_deal_path``) is dashed; the deal is a star.
 
     Args:
         outcome: The run (finished, or still going: its history so far).
@@ -122,11 +128,15 @@ def trajectories_figure(
             colour = party_colour(a)
             ax.plot(rounds, h.positions[:, a, k], color=colour, lw=1.2, alpha=0.9, label=party.name)
             ax.axhline(party.ideal[issue.id], color=colour, lw=0.8, ls=":")
-            low, high = party.red_lines[issue.id]
-            if low > issue.min:
-                ax.axhspan(issue.min, low, color=colour, alpha=0.10, hatch="//", lw=0)
-            if high < issue.max:
-                ax.axhspan(high, issue.max, color=colour, alpha=0.10, hatch="//", lw=0)
+            low, high = red_lines_by_round(party, issue, rounds)
+            if party.red_lines[issue.id][0] > issue.min:
+                ax.fill_between(rounds, issue.min, low, color=colour, alpha=0.10, hatch="//", lw=0)
+            if party.red_lines[issue.id][1] < issue.max:
+                ax.fill_between(rounds, high, issue.max, color=colour, alpha=0.10, hatch="//", lw=0)
+        on_front = h.front is not None and s.battlefield is not None and s.battlefield.issue == issue.id
+        line = no_deal_line(issue, rounds)
+        if line is not None and not on_front:  # a battlefield's front replaces the path (drawn below)
+            ax.plot(rounds, line, color="#555555", lw=1.4, ls="--", label="no-deal line")
         ax.plot(rounds, h.text[:, k], color=TEXT_COLOUR, lw=2.4, marker="o", ms=2.5, label="text")
         if outcome.deal is not None:
             ax.plot(
@@ -139,7 +149,7 @@ def trajectories_figure(
                 zorder=5,
                 label="deal",
             )
-        if h.front is not None and s.battlefield is not None and s.battlefield.issue == issue.id:
+        if on_front:
             ax.plot(rounds, h.front, color="#6b4f2a", lw=1.4, ls="--", label="front line (no-deal line)")
         mark_events(ax, outcome, k == 0)
         ax.set_title(issue.label, fontsize=9)
@@ -152,6 +162,28 @@ def trajectories_figure(
                 right = max(right, len(bands[issue.id][1]) - 1)
             ax.set_xlim(-0.5, right + 0.5)
     return finish_panels(fig, axes, len(s.issues), f"{s.title}: positions by round ({outcome.protocol})", 0.97, 0.05)
+
+
+def red_lines_by_round(party: Party, issue: Issue, rounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A party's red lines on an issue in force in each round, in issue units: ``(low, high)``.
+
+    Each line relaxes by the party's ``soften`` per round (never past the
+    scale's ends), as the kernel softens it. A guarantor's lines bind only on the
+    issues it signs for; elsewhere the whole scale is open.
+    """
+    low, high = party.red_lines[issue.id]
+    if issue.id not in party.must_agree_on:
+        low, high = issue.min, issue.max
+    soften = party.red_soften.get(issue.id, 0.0) * np.asarray(rounds, dtype=float)
+    return np.maximum(low - soften, issue.min), np.minimum(high + soften, issue.max)
+
+
+def no_deal_line(issue: Issue, rounds: np.ndarray) -> np.ndarray | None:
+    """The issue's no-deal line by round (``no_deal_path`` interpolated), or None without one."""
+    if not issue.no_deal_path:
+        return None
+    r, v = zip(*issue.no_deal_path, strict=True)
+    return np.interp(rounds, r, v)
 
 
 def mark_events(ax, outcome: Outcome, labelled: bool) -> None:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from sim.benchmarks.solutions import Solutions
 from sim.core.scenario import Scenario
+from sim.core.utility import RED_LINE_TOLERANCE
 from sim.engine.outcome import PARETO_TOLERANCE, Outcome
 
-__all__ = ["ENDING_WORDS", "ending_sentence", "events_fired", "format_table", "outcome_report", "solutions_report"]
+__all__ = [
+    "ENDING_WORDS",
+    "ending_sentence",
+    "events_fired",
+    "format_table",
+    "outcome_report",
+    "ratification_reasons",
+    "solutions_report",
+]
 
 BENCHMARK_NAMES = {
     "nash": "Nash",
@@ -27,6 +37,66 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _number(value: float, span: float) -> str:
+    """A value or a bound as the margins are printed: four significant digits (0.7545, 740), after rounding
+    away solver noise under a millionth of the issue's span (1e-09 on a 0..1 scale is 0)."""
+    digits = 6 - math.floor(math.log10(span))
+    return f"{round(value, digits) + 0.0:.4g}"
+
+
+def _margin(value: float) -> str:
+    """How far past a bound: two significant digits, whole numbers from 10 (0.0045, 5.3, 45)."""
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
+
+
+def ratification_reasons(outcome: Outcome, round_: int, party_id: str) -> str:
+    """Why a party's domestic ratification failed in a round, with the bound and the margin.
+
+    Each bound of the win-set the text crossed ("Sanctions relief 0.7545 against a
+    bound of at most 0.75: over by 0.0045"), a utility under ``min_utility``, or,
+    when neither, the lost passage draw with its chance (logistic win-set).
+
+    Args:
+        outcome: The run.
+        round_: The round of the failure.
+        party_id: The party whose ratification failed.
+
+    Returns:
+        The reasons, joined by "; ".
+    """
+    s = outcome.scenario
+    rat = s.party(party_id).ratification
+    if rat is None:
+        return "no win-set recorded"
+    a = s.party_ids.index(party_id)
+    text = outcome.history.text[round_]
+    utility = float(outcome.history.utility[round_, a])
+    reasons = []
+    for k, issue in enumerate(s.issues):
+        low, high = rat.bounds[issue.id]
+        value = float(text[k])
+        tolerance = RED_LINE_TOLERANCE * issue.span
+        if value > high + tolerance:
+            reasons.append(
+                f"{issue.label} {_number(value, issue.span)} against a bound of at most {_number(high, issue.span)}: "
+                f"over by {_margin(value - high)}"
+            )
+        elif value < low - tolerance:
+            reasons.append(
+                f"{issue.label} {_number(value, issue.span)} against a bound of at least {_number(low, issue.span)}: "
+                f"under by {_margin(low - value)}"
+            )
+    if rat.min_utility is not None and utility < rat.min_utility:
+        short = rat.min_utility - utility
+        reasons.append(f"utility {utility:.3f} against a minimum of {rat.min_utility:.3f}: short by {short:.3f}")
+    if not reasons and rat.midpoint is not None and rat.steepness is not None:
+        chance = 1.0 / (1.0 + math.exp(-rat.steepness * (utility - rat.midpoint)))
+        reasons.append(
+            f"the passage draw failed (chance {chance:.2f} at utility {utility:.3f}, even odds at {rat.midpoint:.3f})"
+        )
+    return "; ".join(reasons) or "no bound crossed"
+
+
 def outcome_report(outcome: Outcome) -> str:
     """A readable summary: the deal per issue with units and benchmarks, then each party."""
     s = outcome.scenario
@@ -41,7 +111,8 @@ def outcome_report(outcome: Outcome) -> str:
             else party.name
         )
         then = "the run ended" if s.ratification_failure == "end" else "bargaining went on"
-        lines.append(f"Round {event['round']}: the table agreed, but ratification failed in {who}; {then}.")
+        why = ratification_reasons(outcome, event["round"], event["party"])
+        lines.append(f"Round {event['round']}: the table agreed, but ratification failed in {who}: {why}; {then}.")
     if outcome.forecast:
         refuse = [s.party(p).name for p, ok in outcome.accepts.items() if not ok]
         lines.append(
@@ -59,7 +130,7 @@ def outcome_report(outcome: Outcome) -> str:
     lines.append(format_table(["issue", "deal", "Nash", "Kalai-Smorodinsky"], rows))
     lines.append("")
     prows = []
-    for a, party in enumerate(s.parties):
+    for party in s.parties:
         u = outcome.utilities[party.id]
         prows.append(
             [
@@ -68,7 +139,7 @@ def outcome_report(outcome: Outcome) -> str:
                 f"{outcome.walkaways[party.id]:.3f}",
                 f"{party.walkaway:.3f}",
                 f"{1 - u:.3f}" if outcome.agreement else "-",
-                "yes" if outcome.agreement or outcome.history.accepts[-1, a] else "no",
+                "yes" if outcome.accepts[party.id] else "no",
             ]
         )
     lines.append(

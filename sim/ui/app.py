@@ -52,6 +52,7 @@ from sim.ui.classroom import (
     ClassroomModel,
     Snapshot,
     baseline_run,
+    control_notes,
     controls,
     default_scenario,
     explanation_for,
@@ -223,6 +224,9 @@ def ClassroomApp(scenario_path: str, scenario_dir: str | None = None):
 def _inputs(base: Scenario, values: dict[str, Any], group: str, on_change: Callable, key: int) -> None:
     """Mesa's UserInputs for the controls of one group, remounted when ``key`` changes."""
     group_params = {name: c.param(values.get(name)) for name, c in controls(base).items() if c.group == group}
+    note = control_notes(base).get(group)
+    if note:
+        solara.Info(note, dense=True)
     UserInputs(group_params, on_change=on_change).key(f"{group}-{key}")
 
 

@@ -22,6 +22,9 @@ Control names (``name`` -> scenario path):
   ``parties.<party>.ideal.<issue>`` (``.salience.``)
 * ``<party>__walkaway``, ``<party>__walkaway_drift``, ``<party>__patience``,
   ``<party>__capability`` -> ``parties.<party>.<field>``
+* ``<party>__walkaway_path__<k>`` -> ``parties.<party>.walkaway_path.<k>.1``
+  (a party whose walk-away follows a path has these instead of the value and
+  drift sliders, which the path would override: :func:`control_notes` says so)
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ import tomli_w
 
 from sim.benchmarks.solutions import Solutions, pareto_frontier, solve
 from sim.core.errors import UserError
-from sim.core.scenario import Scenario
+from sim.core.scenario import Party, Scenario
 from sim.engine.model import NegotiationModel
 from sim.engine.outcome import History, Outcome
 from sim.engine.scenarios import load_scenario
@@ -59,6 +62,7 @@ __all__ = [
     "changed_values",
     "ClassroomModel",
     "Control",
+    "control_notes",
     "controls",
     "default_scenario",
     "explanation_for",
@@ -269,18 +273,8 @@ def controls(scenario: Scenario) -> dict[str, Control]:
                     0.05,
                 )
             )
+        out += _walkaway_controls(party)
         out += [
-            _slider(f"{pid}__walkaway", f"{where}.walkaway", f"{name}: walk-away", pid, party.walkaway, 0, 1, 0.01),
-            _slider(
-                f"{pid}__walkaway_drift",
-                f"{where}.walkaway_drift",
-                f"{name}: walk-away drift",
-                pid,
-                party.walkaway_drift,
-                -0.02,
-                0.01,
-                0.0005,
-            ),
             _slider(
                 f"{pid}__patience",
                 f"{where}.patience",
@@ -304,6 +298,62 @@ def controls(scenario: Scenario) -> dict[str, Control]:
         ]
     out += _world_controls(scenario)
     return {c.name: c for c in out}
+
+
+def _walkaway_controls(party: Party) -> list[Control]:
+    """The walk-away sliders of a party: its value and drift, or the points of its path.
+
+    A ``walkaway_path`` replaces the drift (and, from round 0, the value): sliders
+    for those would do nothing, so such a party gets one slider per point of its
+    path instead (and the round-0 value only when the path starts later).
+    """
+    pid, name, where = party.id, party.name, f"parties.{party.id}"
+    if not party.walkaway_path:
+        return [
+            _slider(f"{pid}__walkaway", f"{where}.walkaway", f"{name}: walk-away", pid, party.walkaway, 0, 1, 0.01),
+            _slider(
+                f"{pid}__walkaway_drift",
+                f"{where}.walkaway_drift",
+                f"{name}: walk-away drift",
+                pid,
+                party.walkaway_drift,
+                -0.02,
+                0.01,
+                0.0005,
+            ),
+        ]
+    out = []
+    if party.walkaway_path[0][0] > 0:  # the path starts later: round 0 is the walk-away value
+        out.append(
+            _slider(f"{pid}__walkaway", f"{where}.walkaway", f"{name}: walk-away", pid, party.walkaway, 0, 1, 0.01)
+        )
+    for k, (round_, value) in enumerate(party.walkaway_path):
+        out.append(
+            _slider(
+                f"{pid}__walkaway_path__{k}",
+                f"{where}.walkaway_path.{k}.1",
+                f"{name}: walk-away in round {round_:g}",
+                pid,
+                value,
+                0,
+                1,
+                0.01,
+            )
+        )
+    return out
+
+
+def control_notes(scenario: Scenario) -> dict[str, str]:
+    """Why a group lacks a usual slider, by group (party id): shown above the group's sliders."""
+    notes = {}
+    for party in scenario.parties:
+        if party.walkaway_path:
+            rounds = ", ".join(f"{r:g}" for r, _ in party.walkaway_path)
+            notes[party.id] = (
+                f"{party.name}'s walk-away follows a path in the file (rounds {rounds}; straight lines between): "
+                "move its points. A drift would not apply to it."
+            )
+    return notes
 
 
 def _world_controls(scenario: Scenario) -> list[Control]:

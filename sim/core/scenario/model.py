@@ -307,9 +307,12 @@ class Scenario:
         Args:
             z: Values in [0, 1] per issue (numpy array, last axis = issues).
             on_grid: Round issues with a ``step`` to their grid exactly (for
-                tabled texts and deals, which the kernel keeps on the grid).
+                tabled texts and deals, which the kernel keeps on the grid;
+                ties toward the middle of the scale, as the kernel rounds).
         """
         import numpy as np
+
+        from sim.core.utility import round_to_grid
 
         lo = np.array([i.min for i in self.issues])
         span = np.array([i.span for i in self.issues])
@@ -317,7 +320,8 @@ class Scenario:
         if on_grid:
             for k, issue in enumerate(self.issues):
                 if issue.step:
-                    grid = np.round((x[..., k] - issue.min) / issue.step) * issue.step + issue.min
+                    steps = round_to_grid((x[..., k] - issue.min) / issue.step, issue.span / issue.step)
+                    grid = steps * issue.step + issue.min
                     x[..., k] = np.minimum(grid, issue.max)
         return x
 

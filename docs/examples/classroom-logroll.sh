@@ -1,0 +1,2 @@
+negsim solve scenarios/classroom-logroll.toml
+negsim run scenarios/classroom-logroll.toml --no-figures

@@ -1,0 +1,1 @@
+negsim run scenarios/geneva-2025-11.toml

@@ -1,0 +1,1 @@
+negsim solve scenarios/russia-maximal.toml

@@ -1,0 +1,1 @@
+negsim validate scenarios/*.toml
