@@ -24,7 +24,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a bad flag is reported on one line."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        from sim.core.errors import printable
+
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
 
 
 def _integer(domain_name: str, flag: str):
@@ -33,39 +35,89 @@ def _integer(domain_name: str, flag: str):
     def parse(text: str) -> int:
         from sim.core import schema
 
-        domain = getattr(schema, domain_name)
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(domain.message(repr(text))) from None
-        if not domain.contains(value):
-            raise argparse.ArgumentTypeError(domain.message(value))
-        return value
+        try:  # ASCII digits only: not " 7 ", "1_000" or other scripts' digits, which int() takes
+            return schema.parse_integer(text, getattr(schema, domain_name))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     parse.__name__ = flag
     return parse
 
 
 def _protocol_name(text: str) -> str:
+    from sim.core.schema import shown
     from sim.protocols import protocol_names
 
     if text not in protocol_names():
-        raise argparse.ArgumentTypeError(f"must be one of {', '.join(protocol_names())}; got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(protocol_names())}; got {shown(text)}")
+    return text
+
+
+def _text(what: str, chars: str = "source_chars"):
+    """An argparse type: a non-empty string without control characters, at most the bound ``chars``."""
+
+    def parse(text: str) -> str:
+        from sim.core.schema import control_characters, limit, shown
+
+        bound = limit(chars)
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"must name {what}; got {shown(text)}")
+        if len(text) > bound.value:
+            raise argparse.ArgumentTypeError(bound.message(f"{len(text):,} characters"))
+        if control_characters(text):
+            raise argparse.ArgumentTypeError(f"must not hold control characters; got {shown(text)}")
+        return text
+
+    parse.__name__ = what
+    return parse
+
+
+_folder = _text("a folder")
+_file = _text("a file")
+
+
+def _scheduler(text: str) -> str:
+    """A Dask scheduler address ``tcp://host:port`` or ``tls://host:port`` (IPv6 hosts in brackets)."""
+    from urllib.parse import urlsplit
+
+    from sim.core.schema import shown
+
+    text = _text("a scheduler address", "text_chars")(text)
+    allowed = f"a Dask scheduler address like tcp://127.0.0.1:8786 (tcp or tls; IPv6 as [::1]); got {shown(text)}"
+    try:
+        parts = urlsplit(text)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {allowed}") from None
+    if parts.scheme not in ("tcp", "tls") or not host or port is None or parts.path or parts.query or parts.username:
+        raise argparse.ArgumentTypeError(f"must be {allowed}")
     return text
 
 
 def _out_dir(path: Path) -> Path:
-    """Make the output directory now, before any work (never over an existing file)."""
+    """Make a results root folder now, before any work (never over an existing file), and check it is writable."""
+    import tempfile
+
     if path.exists() and not path.is_dir():
         raise UserError.at("--out", "", f"{path} exists and is not a directory")
     try:
         path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".negsim-probe-"):
+            pass
     except OSError as exc:
-        raise UserError.at("--out", "", f"cannot create {path}: {exc.strerror}") from None
+        raise UserError.at("--out", "", f"cannot write in {path}: {exc.strerror or exc}") from None
     return path
 
 
+def _output(args: argparse.Namespace, default: Path):
+    """The run's output folder, checked before any work (see :class:`sim.report.folders.OutputFolder`)."""
+    from sim.report.folders import OutputFolder
+
+    return OutputFolder(Path(args.out) if args.out is not None else default, force=args.force)
+
+
 SEED = _integer("SEED", "seed")
+FORCE_HELP = "write into the folder even if it holds files negsim did not write there (replacing same-named ones)"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -79,31 +131,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     protocol = args.protocol or scenario.protocol
     seed = scenario.seed if args.seed is None else args.seed
-    out = _out_dir(Path(args.out or Path("results") / scenario.name / f"{protocol}-seed{seed}"))
-    outcome = run(scenario, protocol=protocol, seed=seed, rounds=args.rounds)
-    extra: dict = {}
-    context = None
-    driven = None
-    if not args.no_forecast:
-        from sim.experiments.drivers import drivers
-        from sim.experiments.forecast import forecast
-        from sim.experiments.forecast_text import context_line
+    out = _output(args, Path("results") / scenario.name / f"{protocol}-seed{seed}")
+    try:
+        outcome = run(scenario, protocol=protocol, seed=seed, rounds=args.rounds)
+        extra: dict = {}
+        context = None
+        driven = None
+        if not args.no_forecast:
+            from sim.experiments.drivers import drivers
+            from sim.experiments.forecast import forecast
+            from sim.experiments.forecast_text import context_line
 
-        drawn = scenario if args.rounds is None else scenario.with_values({"scenario.rounds": args.rounds})
-        result = forecast(drawn, runs=args.draws, protocol=protocol, seed=seed)
-        extra["distribution"] = result.to_dict()
-        context = context_line(result)
-        driven = drivers(drawn, protocol, seed, runs=min(args.draws, 200))
-    explanation = explain_run(outcome, drivers=driven)
-    extra["explain"] = explanation.to_dict()
-    written = write_outcome(outcome, out, figures=not args.no_figures, extra=extra)
+            drawn = scenario if args.rounds is None else scenario.with_values({"scenario.rounds": args.rounds})
+            result = forecast(drawn, runs=args.draws, protocol=protocol, seed=seed)
+            extra["distribution"] = result.to_dict()
+            context = context_line(result)
+            driven = drivers(drawn, protocol, seed, runs=min(args.draws, 200))
+        explanation = explain_run(outcome, drivers=driven)
+        extra["explain"] = explanation.to_dict()
+        written = write_outcome(outcome, out, figures=not args.no_figures, extra=extra)
+    finally:
+        out.discard()
     print(outcome_report(outcome))
     if context:
         print(f"\n{context}")
     print("\nWhy:")
     for line in explanation_sentences(explanation, ratification=False):  # the story above has printed them
         print(f"  {line}")
-    print(f"\nWrote {out}/: {', '.join(p.name for p in written)}")
+    print(f"\nWrote {out.target}/: {', '.join(p.name for p in written)}")
     return 0
 
 
@@ -120,19 +175,27 @@ def cmd_explain(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     protocol = args.protocol or scenario.protocol
     seed = scenario.seed if args.seed is None else args.seed
-    out = _out_dir(Path(args.out or Path("results") / scenario.name / f"explain-{protocol}-seed{seed}"))
-    outcome = run(scenario, protocol=protocol, seed=seed, solutions=Solutions(None, None, {}, {}))
-    driven = drivers(scenario, protocol, seed, runs=args.runs)
-    explanation = explain_run(outcome, drivers=driven)
-    data = explanation.to_dict()
-    data["sentences"] = explanation_sentences(explanation)
-    written = [_write_json(out / "explain.json", data)]
-    if not args.no_figures:
-        from sim.experiments.drivers import tornado_figure
-        from sim.report.plots import save
+    out = _output(args, Path("results") / scenario.name / f"explain-{protocol}-seed{seed}")
+    try:
+        outcome = run(scenario, protocol=protocol, seed=seed, solutions=Solutions(None, None, {}, {}))
+        driven = drivers(scenario, protocol, seed, runs=args.runs)
+        explanation = explain_run(outcome, drivers=driven)
+        data = explanation.to_dict()
+        data["sentences"] = explanation_sentences(explanation)
 
-        written.append(save(tornado_figure(scenario, driven), out / "tornado.png"))
-    wrote = f"Wrote {out}/: {', '.join(p.name for p in written)}"
+        def make(stage: Path) -> list[Path]:
+            files = [_write_json(stage / "explain.json", data)]
+            if not args.no_figures:
+                from sim.experiments.drivers import tornado_figure
+                from sim.report.plots import save
+
+                files.append(save(tornado_figure(scenario, driven), stage / "tornado.png"))
+            return files
+
+        written = out.write(make)
+    finally:
+        out.discard()
+    wrote = f"Wrote {out.target}/: {', '.join(p.name for p in written)}"
     if args.json:
         print(json.dumps(data, indent=2))
         print(wrote, file=sys.stderr)
@@ -161,15 +224,23 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     protocol = args.protocol or scenario.protocol
     seed = scenario.seed if args.seed is None else args.seed
-    result = forecast(scenario, runs=args.runs, protocol=protocol, seed=seed, by=args.by or ())
-    out = _out_dir(Path(args.out or Path("results") / scenario.name / f"forecast-{protocol}-seed{seed}"))
-    data = result.to_dict()
-    written = [_write_json(out / "forecast.json", data)]
-    if not args.no_figures:
-        from sim.experiments.forecast_figures import forecast_figures
+    out = _output(args, Path("results") / scenario.name / f"forecast-{protocol}-seed{seed}")
+    try:
+        result = forecast(scenario, runs=args.runs, protocol=protocol, seed=seed, by=args.by or ())
+        data = result.to_dict()
 
-        written += forecast_figures(result, out)
-    wrote = f"Wrote {out}/: {', '.join(p.name for p in written)}"
+        def make(stage: Path) -> list[Path]:
+            files = [_write_json(stage / "forecast.json", data)]
+            if not args.no_figures:
+                from sim.experiments.forecast_figures import forecast_figures
+
+                files += forecast_figures(result, stage)
+            return files
+
+        written = out.write(make)
+    finally:
+        out.discard()
+    wrote = f"Wrote {out.target}/: {', '.join(p.name for p in written)}"
     if args.json:
         print(json.dumps(data, indent=2))
         print(wrote, file=sys.stderr)
@@ -210,17 +281,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UserError(problems)
     key = hashlib.sha256("".join(s.sha256 for s in scenarios).encode()).hexdigest()[:8]
     default = Path("results") / (scenarios[0].name if len(scenarios) == 1 else f"report-{key}") / "report"
-    out = _out_dir(Path(args.out or default))
-    result = briefing(
-        scenarios,
-        args.protocol,
-        args.seed,
-        runs=args.runs,
-        driver_runs=args.driver_runs,
-        command=["negsim", *args.argv],
+    out = _output(args, default)
+    try:
+        result = briefing(
+            scenarios,
+            args.protocol,
+            args.seed,
+            runs=args.runs,
+            driver_runs=args.driver_runs,
+            command=["negsim", *args.argv],
+        )
+        written = out.write(lambda stage: write_briefing(result, stage))
+    finally:
+        out.discard()
+    print(
+        f"Wrote {written[0]} (self-contained) and {written[1]} with {len(written) - 2} figures "
+        f"in {out.target / 'figures'}"
     )
-    written = write_briefing(result, out)
-    print(f"Wrote {written[0]} (self-contained) and {written[1]} with {len(written) - 2} figures in {out / 'figures'}")
     return 0
 
 
@@ -271,9 +348,15 @@ def cmd_compare_protocols(args: argparse.Namespace) -> int:
     from sim.report.compare import compare_protocols, write_comparison
 
     scenario = load_scenario(args.scenario)
-    out = _out_dir(Path(args.out or Path("results") / scenario.name / "protocols"))
-    comparison = compare_protocols(scenario, args.protocols, args.seed)
-    written = write_comparison(comparison, out)
+    if args.protocols and len(set(args.protocols)) < len(args.protocols):
+        twice = next(p for p in args.protocols if args.protocols.count(p) > 1)
+        raise UserError.at("--protocols", "", f"names {twice} twice; name each protocol once")
+    out = _output(args, Path("results") / scenario.name / "protocols")
+    try:
+        comparison = compare_protocols(scenario, args.protocols, args.seed)
+        written = out.write(lambda stage: write_comparison(comparison, stage))
+    finally:
+        out.discard()
     print(comparison.report())
     print(f"\nWrote {', '.join(str(p) for p in written)}")
     return 0
@@ -282,11 +365,14 @@ def cmd_compare_protocols(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import hashlib
 
+    from sim.core.schema import limit
     from sim.engine.scenarios import load_scenario
     from sim.report.compare import compare_scenarios, write_scenario_comparison
 
     problems = []
     scenarios = []
+    if len(args.scenarios) > limit("scenarios").value:
+        raise UserError.at("SCENARIO", "", limit("scenarios").message(len(args.scenarios)))
     for path in args.scenarios:
         try:
             scenarios.append(load_scenario(path))
@@ -294,21 +380,29 @@ def cmd_compare(args: argparse.Namespace) -> int:
             problems += exc.problems
     if problems:
         raise UserError(problems)
+    names = [s.name for s in scenarios]
+    twice = [name for name in names if names.count(name) > 1]
+    if twice:
+        raise UserError.at("SCENARIO", "", f"two scenarios are named {twice[0]}; compare scenarios of different names")
     key = hashlib.sha256("".join(s.sha256 for s in scenarios).encode()).hexdigest()[:8]
-    out = _out_dir(Path(args.out or Path("results") / "compare" / key))
-    comparison = compare_scenarios(scenarios, args.protocol, args.seed)
-    written = write_scenario_comparison(comparison, out)
+    out = _output(args, Path("results") / "compare" / key)
+    try:
+        comparison = compare_scenarios(scenarios, args.protocol, args.seed)
+        written = out.write(lambda stage: write_scenario_comparison(comparison, stage))
+    finally:
+        out.discard()
     print(comparison.report())
     print(f"\nWrote {', '.join(str(p) for p in written)}")
     return 0
 
 
 def cmd_gallery(args: argparse.Namespace) -> int:
+    from sim.core.schema import shown
     from sim.experiments.gallery import GALLERY, build_gallery
 
     unknown = [name for name in args.only or [] if name not in GALLERY]
     if unknown:
-        raise UserError.at("--only", "", f"unknown item {unknown[0]!r}; items: {', '.join(GALLERY)}")
+        raise UserError.at("--only", "", f"unknown item {shown(unknown[0])}; items: {', '.join(GALLERY)}")
     for path in build_gallery(only=args.only):
         print(f"wrote {path}")
     return 0
@@ -365,6 +459,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     from solara.__main__ import cli as solara_cli
 
+    from sim.ui.hosts import guard_solara
+
+    os.environ["SOLARA_APP"] = "sim.ui.app"  # as solara's run sets it, before its server module is imported
+    guard_solara(args.host)  # requests under another site's name (DNS rebinding) get 400
+
     with contextlib.suppress(click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C stops the server
         solara_cli.main(
             ["run", "sim.ui.app", "--host", args.host, "--port", str(port), "--production", "--no-open"]
@@ -382,17 +481,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.sweep import sweep
 
     experiment = load_experiment(args.experiment)
-    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
-        raise UserError.at(
-            "--scheduler",
-            "",
-            f"must be a Dask scheduler address like tcp://host:8786; got {args.scheduler!r}",
-        )
-    out_root = _out_dir(Path(args.out) if args.out else Path("results"))
+    out_root = _out_dir(Path(args.out) if args.out is not None else Path("results"))
     print(
-        f"{experiment.name}: {experiment.rows} runs of {experiment.protocol} ({experiment.design} design), "
-        f"chunks of {experiment.chunk_size}"
+        f"{experiment.name}: {experiment.rows:,} runs of {experiment.protocol} ({experiment.design} design), "
+        f"chunks of {experiment.chunk_size:,}",
+        flush=True,
     )
+    limits = {"runs": args.max_runs, "minutes": args.max_minutes, "memory": args.max_memory}
     try:
         directory = sweep(
             experiment,
@@ -401,6 +496,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress=not args.no_progress,
             command=["negsim", *sys.argv[1:]],
+            limits=limits,
+            force=args.force,
+            threads=args.blas_threads,
+            log=lambda line: print(line, flush=True),
         )
     except KeyboardInterrupt:
         print("negsim: interrupted; finished chunks are kept: rerun the same command to resume", file=sys.stderr)
@@ -465,9 +564,12 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from sim.experiments.deu import read_deu
 
     read_deu(args.data)  # a bad file stops here, before any folder is made
-    out = _out_dir(Path(args.out or Path("results") / "backtest" / Path(args.data).stem))
-    result = run_backtest(args.data, protocols=args.protocols)
-    written = write_backtest(result, out)
+    out = _output(args, Path("results") / "backtest" / Path(args.data).stem)
+    try:
+        result = run_backtest(args.data, protocols=args.protocols)
+        written = out.write(lambda stage: write_backtest(result, stage))
+    finally:
+        out.discard()
     data = result.data
     skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(data.skipped.items())) or "none"
     summary = f"{data.source}: {len(data.issues)} issues scored; skipped lines: {skipped}"
@@ -485,7 +587,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print(format_scores(result.scores, result.at_limit))
     print(f"\n{timing}. MAE: mean absolute error (0-100 points); dMAE: minus the compromise model's, with")
     print("paired bootstrap 95% intervals resampling issues and proposals; at limit: runs ended by the round limit.")
-    print(f"\nWrote {out}/: {', '.join(p.name for p in written)}")
+    print(f"\nWrote {out.target}/: {', '.join(p.name for p in written)}")
     return 0
 
 
@@ -498,11 +600,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("run", help="run a scenario and write outcome.json, rounds.csv and figures")
-    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("scenario", type=_file, help="scenario TOML file")
     p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
     p.add_argument("--seed", type=SEED, help="seed (default: the scenario's)")
     p.add_argument("--rounds", type=_integer("ROUNDS", "rounds"), help="round limit (default: the scenario's)")
-    p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)")
+    p.add_argument("--out", type=_folder, help="output directory (default: results/<scenario>/<protocol>-seed<N>/)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument(
         "--draws",
@@ -515,6 +617,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the draws: no distribution block, no context line, no drivers in the explanation",
     )
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("explain", help="why this outcome: binding constraints, concessions, drivers, ratification")
@@ -526,9 +629,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
     p.add_argument(
-        "--out", type=Path, help="output directory (default: results/<scenario>/explain-<protocol>-seed<N>/)"
+        "--out", type=_folder, help="output directory (default: results/<scenario>/explain-<protocol>-seed<N>/)"
     )
     p.add_argument("--no-figures", action="store_true", help="skip the tornado figure")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("forecast", help="N draws of the scenario's ranges and random streams: P(deal), bands, figures")
@@ -545,9 +649,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=SEED, help="seed of the draws (default: the scenario's)")
     p.add_argument("--json", action="store_true", help="print the forecast as JSON")
     p.add_argument(
-        "--out", type=Path, help="output directory (default: results/<scenario>/forecast-<protocol>-seed<N>/)"
+        "--out", type=_folder, help="output directory (default: results/<scenario>/forecast-<protocol>-seed<N>/)"
     )
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_forecast)
 
     p = sub.add_parser("score", help="score the scenario's forecast against a record of what happened")
@@ -570,28 +675,31 @@ def build_parser() -> argparse.ArgumentParser:
         default=200,
         help="draws per swing end for the drivers (default 200)",
     )
-    p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/report/)")
+    p.add_argument("--out", type=_folder, help="output directory (default: results/<scenario>/report/)")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("solve", help="print the benchmark solutions (Nash, Kalai-Smorodinsky, ...)")
-    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("scenario", type=_file, help="scenario TOML file")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("protocols", help="list the protocols with a one-line summary and reference")
     p.set_defaults(func=cmd_protocols)
 
     p = sub.add_parser("compare-protocols", help="run every protocol on one scenario: one figure, one table")
-    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("scenario", type=_file, help="scenario TOML file")
     p.add_argument("--protocols", nargs="+", type=_protocol_name, metavar="P", help="protocols (default: all)")
     p.add_argument("--seed", type=SEED, help="seed (default: the scenario's)")
-    p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/protocols/)")
+    p.add_argument("--out", type=_folder, help="output directory (default: results/<scenario>/protocols/)")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_compare_protocols)
 
     p = sub.add_parser("compare", help="run several scenarios: one briefing figure and one table")
-    p.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    p.add_argument("scenarios", nargs="+", type=_file, help="scenario TOML files")
     p.add_argument("--protocol", type=_protocol_name, help="one protocol for all (default: each scenario's own)")
     p.add_argument("--seed", type=SEED, help="one seed for all (default: each scenario's)")
-    p.add_argument("--out", type=Path, help="output directory (default: results/compare/<hash8>/)")
+    p.add_argument("--out", type=_folder, help="output directory (default: results/compare/<hash8>/)")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("gallery", help="regenerate the committed figures in results/gallery/")
@@ -602,32 +710,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "scenario",
         nargs="?",
+        type=_file,
         help="scenario TOML file (default: the first of scenarios/); picker: its folder",
     )
     p.add_argument("--port", type=_port, default=8765, help="port (default: 8765; 0 = any free port)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument(
+        "--host",
+        type=_text("an address", "name_chars"),
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
     p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("sweep", help="run an experiment (grid, lhs, sobol, morris, montecarlo) into Parquet")
-    p.add_argument("experiment", help="experiment TOML file (experiments/*.toml)")
-    p.add_argument("--workers", type=_integer("COUNT", "workers"), help="local processes (default: all cores)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://127.0.0.1:8786")
-    p.add_argument("--out", type=Path, help="root folder (default: results/); writes <root>/<experiment>/<hash8>/")
+    p.add_argument("experiment", type=_file, help="experiment TOML file (experiments/*.toml)")
+    p.add_argument("--workers", type=_integer("WORKERS", "workers"), help="local processes (default: all cores)")
+    p.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    p.add_argument("--out", type=_folder, help="root folder (default: results/); writes <root>/<experiment>/<hash8>/")
+    p.add_argument("--force", action="store_true", help="write into a results folder even if it holds other files")
+    from sim.core.schema import SWEEP_LIMITS
+
+    for key, domain in (("runs", "RUNS"), ("minutes", "MINUTES"), ("memory", "MEGABYTES")):
+        item = SWEEP_LIMITS[key]
+        p.add_argument(
+            item.flag,
+            type=_integer(domain, item.flag[2:]),
+            metavar="N",
+            help=f"refuse a sweep past this many {item.unit} ({item.what}; default {item.default:,})",
+        )
+    p.add_argument(
+        "--blas-threads",
+        type=_integer("WORKERS", "blas-threads"),
+        default=1,
+        metavar="N",
+        help="numerical threads per worker (default 1; a results folder never mixes settings)",
+    )
     p.add_argument("--no-analyze", action="store_true", help="skip the figures at the end")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("analyze", help="figures of a sweep: heatmap, deal distribution, sensitivity, PRIM")
-    p.add_argument("directory", help="a sweep's results folder, results/<experiment>/<hash8>/")
+    p.add_argument("directory", type=_folder, help="a sweep's results folder, results/<experiment>/<hash8>/")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("bench", help="runs per second: stepped Mesa model vs batched engine (1 core, all cores)")
-    p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="scenario TOML file")
+    p.add_argument("scenario", nargs="?", type=_file, default=DEFAULT_SCENARIO, help="scenario TOML file")
     p.add_argument("--protocol", type=_protocol_name, help="protocol (default: the scenario's)")
-    p.add_argument("--runs", type=_integer("COUNT", "runs"), default=20_000, help="batched runs (default 20000)")
+    p.add_argument("--runs", type=_integer("BENCH_RUNS", "runs"), default=20_000, help="batched runs (default 20000)")
     p.add_argument(
         "--stepped-runs",
-        type=_integer("COUNT", "stepped-runs"),
+        type=_integer("STEPPED_RUNS", "stepped-runs"),
         default=200,
         help="stepped runs (default 200)",
     )
@@ -655,12 +787,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="P",
         help="protocol runs (default: all; none: benchmarks only)",
     )
-    p.add_argument("--out", type=Path, help="output directory (default: results/backtest/<file name>/)")
+    p.add_argument("--out", type=_folder, help="output directory (default: results/backtest/<file name>/)")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--json", action="store_true", help="print {method: {n, mae, median_ae, within10, ...}} as JSON")
     p.set_defaults(func=cmd_backtest)
 
     p = sub.add_parser("validate", help="check scenario files without running them")
-    p.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    p.add_argument("scenarios", nargs="+", type=_file, help="scenario TOML files")
     p.add_argument(
         "--strict",
         action="store_true",

@@ -150,6 +150,8 @@ def scenario_tables(
             if kind == "explicit"
             else kind
         )
+        if kind == "mediator":  # a mediator opening needs a mediator (rules.opening_rules)
+            header["mediator"] = draw(st.sampled_from(list(parties)))
     if draw(st.booleans()):
         header["breakdown_risk"] = draw(st.sampled_from((0.02, 0.1, 0.3)))
     if draw(st.booleans()):

@@ -93,7 +93,7 @@ def test_default_seeds_come_from_seedsequence():
         ("parties.russia.strategy", ["sly"], "must be one of linear, boulware"),
         ("issues.army_cap.max", [900], "cannot vary within one sweep"),
         ("parties.russia.ratification.min_utility", [2.0], "must be a number in [0, 1]"),
-        ("scenario.rounds", [2.5], "an integer >= 1"),
+        ("scenario.rounds", [2.5], "an integer in [1, 10_000]"),
     ],
 )
 def test_bad_parameters_named_clearly(path, values, fragment):
@@ -110,10 +110,10 @@ def test_apply_values_maps_paths_to_kernel_units():
     p = apply_values(
         base,
         s,
-        {"parties.ukraine.ideal.army_cap": [525.0, 1000.0], "parties.russia.salience.nato": [0.0, 0.8]},
+        {"parties.ukraine.ideal.army_cap": [620.0, 1000.0], "parties.russia.salience.nato": [0.0, 0.8]},
     )
     a, i = s.party_ids.index("ukraine"), s.issue_ids.index("army_cap")
-    assert p.prefs.ideal[:, a, i].tolist() == [0.5, 1.0]  # (525 - 50) / 950
+    assert p.prefs.ideal[:, a, i].tolist() == [0.6, 1.0]  # (620 - 50) / 950
     r = s.party_ids.index("russia")
     np.testing.assert_allclose(p.prefs.weight[:, r].sum(axis=-1), 1.0)
     assert parameter_slot(s, "scenario.mediator_bias.russia").field == "mediation.bias"

@@ -48,7 +48,7 @@ def test_run_flags_are_recorded(workdir):
     [
         (["run", "S", "--seed", "x"], "argument --seed: must be an integer in [0, 2**63 - 1]; got 'x'"),
         (["run", "S", "--seed", "99999999999999999999"], "argument --seed: must be an integer in [0, "),
-        (["run", "S", "--rounds", "0"], "argument --rounds: must be an integer >= 1; got 0"),
+        (["run", "S", "--rounds", "0"], "argument --rounds: must be an integer in [1, 10_000]; got 0"),
         (["run", "S", "--protocol", "auction"], "argument --protocol: must be one of mediated"),
         (["run"], "the following arguments are required: scenario"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
@@ -67,14 +67,34 @@ def test_bad_flags_one_line_exit_2(workdir, capsys, args, fragment):
 def test_out_must_not_be_a_file(workdir, capsys):
     (workdir / "taken").write_text("my notes")
     assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "taken"]) == 2
-    assert "--out: taken exists and is not a directory" in capsys.readouterr().err
+    assert "--out: taken: exists and is not a folder" in capsys.readouterr().err
     assert (workdir / "taken").read_text() == "my notes"
 
 
 def test_out_that_cannot_be_made_is_named_before_any_work(workdir, capsys):
     (workdir / "afile").write_text("x")
     assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "afile/sub"]) == 2
-    assert "negsim: error: --out: cannot create afile/sub" in capsys.readouterr().err
+    assert "negsim: error: --out: afile/sub: cannot write there" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["explain", "scenarios/geneva-2025-11.toml", "--runs", "5"],
+        ["forecast", "scenarios/geneva-2025-11.toml", "--runs", "5"],
+        ["report", "scenarios/geneva-2025-11.toml", "--runs", "5", "--driver-runs", "5"],
+    ],
+    ids=lambda c: c[0],
+)
+def test_every_writing_command_keeps_the_users_files(workdir, capsys, command):
+    (workdir / "mine").mkdir()
+    (workdir / "mine" / "notes.txt").write_text("my notes")
+    assert main([*command, "--out", "mine", "--no-figures" if command[0] != "report" else "--seed=1"]) == 2
+    assert "holds files negsim did not write there (notes.txt)" in capsys.readouterr().err
+    assert [p.name for p in (workdir / "mine").iterdir()] == ["notes.txt"]
+    if command[0] != "report":
+        assert main([*command, "--out", "mine", "--no-figures", "--force"]) == 0
+        assert (workdir / "mine" / "notes.txt").read_text() == "my notes"
 
 
 def test_solve_prints_every_benchmark(workdir, capsys):
@@ -165,3 +185,32 @@ def test_a_toml_date_literal_is_refused_with_a_hint(workdir, capsys):
     path.write_text(text.replace('as_of = "2025-11-26"', "as_of = 2025-11-26"))
     assert main(["validate", str(path)]) == 2
     assert 'scenario.as_of: must be a date written as text, "YYYY-MM-DD"' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out", ["", "."])
+def test_out_must_name_a_folder_not_the_current_one(workdir, capsys, out):
+    (workdir / "outcome.json").write_text("my own")
+    code = None
+    try:
+        code = main(["run", "scenarios/geneva-2025-11.toml", "--no-figures", "--out", out])
+    except SystemExit as exc:  # argparse refuses the empty name
+        code = exc.code
+    assert code == 2
+    assert (workdir / "outcome.json").read_text() == "my own"
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_a_rerun_without_figures_leaves_no_old_figures(workdir):
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "o"]) == 0
+    assert (workdir / "o" / "trajectories.png").exists()
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "o", "--no-figures", "--seed", "3"]) == 0
+    assert sorted(p.name for p in (workdir / "o").iterdir()) == [".negsim-files.json", "outcome.json", "rounds.csv"]
+
+
+def test_a_folder_with_the_users_files_needs_force(workdir, capsys):
+    (workdir / "o").mkdir()
+    (workdir / "o" / "notes.txt").write_text("mine")
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "o", "--no-figures"]) == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--out", "o", "--no-figures", "--force"]) == 0
+    assert (workdir / "o" / "notes.txt").read_text() == "mine" and (workdir / "o" / "outcome.json").exists()

@@ -133,3 +133,14 @@ def test_run_many_measures_the_distance_to_the_nash_package():
     assert one.agreement and one.benchmarks["nash"]["land"] in (0.0, 1.0)
     table = run_many(s, {"parties.r.walkaway": [s.party("r").walkaway]}, seeds=[s.seed], protocol="mediated")
     assert table["distance_to_nash"][0] == pytest.approx(one.distance_to_nash, abs=1e-9)
+
+
+@pytest.mark.parametrize(("text", "target"), [(0.0, 0.5), (1.0, 0.5), (0.5, 0.0), (0.5, 1.0)])
+def test_a_text_on_an_option_stays_there_whichever_side_the_target_is(text, target):
+    # Found by the mirror property (tests/test_properties.py): an equilibrium offer at the top option,
+    # rounded toward a responder below it, dropped one option; at the bottom option it stayed.
+    from sim.core.utility import snap_to_levels
+
+    levels = (np.array([0.0, 0.5, 1.0]),)
+    assert snap_to_levels(np.array([text]), levels, np.array([target]))[0] == text
+    assert snap_to_levels(np.array([1.0 - text]), levels, np.array([1.0 - target]))[0] == 1.0 - text

@@ -49,7 +49,7 @@ RULES = [
         "must be one of grid, lhs, sobol, morris, montecarlo",
     ),
     ("experiment/protocol", "auction", "experiment.protocol", "must be one of mediated"),
-    ("experiment/runs", 0, "experiment.runs", "an integer >= 1"),
+    ("experiment/runs", 0, "experiment.runs", "an integer in [1, 1_000_000_000]"),
     ("experiment/seed", -1, "experiment.seed", "an integer in [0, 2**63 - 1]"),
     ("experiment/name", None, "experiment.name", "missing"),
     ("experiment/name", "a b", "experiment.name", "letters, digits"),

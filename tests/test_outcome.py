@@ -81,6 +81,8 @@ def test_same_inputs_same_bytes(tmp_path):
     for name in ("one", "two"):
         write_outcome(run(s), tmp_path / name)
     files = sorted(p.name for p in (tmp_path / "one").iterdir())
-    assert files == ["outcome.json", "rounds.csv", "trajectories.png", "utilities.png", "utility_plane.png"]
+    assert files == [".negsim-files.json", "outcome.json", "rounds.csv", "trajectories.png", "utilities.png"] + [
+        "utility_plane.png"
+    ]
     for name in files:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name

@@ -29,7 +29,7 @@ RULES = [
     ("parties.a.patience", 1.5, "parties.a.patience", "(0, 1]"),
     ("parties.a.patience", 0, "parties.a.patience", "(0, 1]"),
     ("parties.a.walkaway", -0.1, "parties.a.walkaway", "[0, 1]"),
-    ("parties.a.capability", -1, "parties.a.capability", ">= 0"),
+    ("parties.a.capability", -1, "parties.a.capability", "a number in [0, 1e6]"),
     ("parties.a.salience.x", 1.2, "parties.a.salience.x", "[0, 1]"),
     ("parties.a.salience.x", "high", "parties.a.salience.x", "[0, 1]"),
     ("parties.a.salience.x", 0.0, "parties.a.salience", "at least one salience"),
@@ -37,7 +37,7 @@ RULES = [
     ("parties.a.ideal.y", 5, "parties.a.ideal.y", "unknown issue"),
     ("parties.a.ideal.x", _DELETE, "parties.a.ideal.x", "every issue"),
     ("parties.a.salience.x", _DELETE, "parties.a.salience.x", "every issue"),
-    ("parties.a.curvature", {"x": 0}, "parties.a.curvature.x", "> 0"),
+    ("parties.a.curvature", {"x": 0}, "parties.a.curvature.x", "a number in [0.01, 100]"),
     ("parties.a.curvature", {"z": 1}, "parties.a.curvature.z", "unknown issue"),
     ("parties.a.red_lines", {"x": {"min": 60, "max": 40}}, "parties.a.red_lines.x", "min must be <= max"),
     ("parties.a.red_lines", {"x": {"max": 150}}, "parties.a.red_lines.x.max", "[0, 100]"),
@@ -46,15 +46,15 @@ RULES = [
     ("parties.a.red_lines", {"x": {"low": 10}}, "parties.a.red_lines.x.low", "unknown key"),
     ("parties.a.salince", {"x": 1}, "parties.a.salince", "unknown key; allowed keys here: name"),
     ("parties.a.name", _DELETE, "parties.a.name", "missing"),
-    ("parties.a.walkaway_drift", "fast", "parties.a.walkaway_drift", "finite number"),
+    ("parties.a.walkaway_drift", "fast", "parties.a.walkaway_drift", "a number in [-1, 1]"),
     ("issues.x.max", 0, "issues.x.max", "greater than min"),
     ("issues.x.step", 500, "issues.x.step", "(0, 100]"),
-    ("issues.x.step", -1, "issues.x.step", "> 0"),
+    ("issues.x.step", -1, "issues.x.step", "a number in (0, 1e12]"),
     ("issues.x.levels", {"low": "L"}, "issues.x.levels.low", "numbers written as text"),
     ("issues.x.levels", {"200": "L"}, "issues.x.levels.200", "[0, 100]"),
     ("issues.x-y", {"min": 0, "max": 1}, "issues.x-y", "identifier"),
-    ("scenario.rounds", 0, "scenario.rounds", "integer >= 1"),
-    ("scenario.rounds", 2.5, "scenario.rounds", "integer >= 1"),
+    ("scenario.rounds", 0, "scenario.rounds", "an integer in [1, 10_000]"),
+    ("scenario.rounds", 2.5, "scenario.rounds", "an integer in [1, 10_000]"),
     ("scenario.seed", -3, "scenario.seed", "integer in [0, 2**63 - 1]"),
     ("scenario.seed", 2**70, "scenario.seed", "integer in [0, 2**63 - 1]"),
     ("scenario.name", "../../elsewhere", "scenario.name", "names a folder"),
@@ -63,8 +63,8 @@ RULES = [
     ("scenario.protocol", "auction", "scenario.protocol", "must be one of mediated"),
     ("scenario.mediator", "zz", "scenario.mediator", "must be a party id"),
     ("scenario.mediator_bias", {"zz": 2}, "scenario.mediator_bias.zz", "unknown party"),
-    ("scenario.mediator_bias", {"a": -2}, "scenario.mediator_bias.a", ">= 0"),
-    ("scenario.noise", -0.1, "scenario.noise", ">= 0"),
+    ("scenario.mediator_bias", {"a": -2}, "scenario.mediator_bias.a", "a number in [0, 1e6]"),
+    ("scenario.noise", -0.1, "scenario.noise", "a number in [0, 1]"),
     ("scenario.opening", "random", "scenario.opening", "compromise, mediator"),
     ("scenario.opening", {"x": 500}, "scenario.opening.x", "[0, 100]"),
     ("scenario.main_parties", ["a", "a"], "scenario.main_parties", "two different parties"),
@@ -83,7 +83,7 @@ RULES = [
         "[0, 1]",
     ),
     ("parties.a.ratification", {"quorum": 3}, "parties.a.ratification.quorum", "unknown key; allowed keys here: label"),
-    ("parties.a.red_lines", {"x": {"max": 50, "soften": -1}}, "parties.a.red_lines.x.soften", ">= 0"),
+    ("parties.a.red_lines", {"x": {"max": 50, "soften": -1}}, "parties.a.red_lines.x.soften", "a number in [0, 1e12]"),
     ("issues.x.no_deal_path", [[0, 500]], "issues.x.no_deal_path[0]", "[0, 100]"),
     ("coalitions", {"c": {"members": ["a"]}}, "coalitions.c.members", "at least two"),
     ("coalitions", {"c": {"members": ["a", "zz"]}}, "coalitions.c.members", "unknown party"),
@@ -93,7 +93,7 @@ RULES = [
     ("parties.a.walkaway", {"low": 0.1, "high": 1.5}, "parties.a.walkaway.high", "[0, 1]"),
     # negotiations that can fail (issue #12)
     ("scenario.breakdown_risk", 1.0, "scenario.breakdown_risk", "[0, 1)"),
-    ("parties.a.walkout_after", -1, "parties.a.walkout_after", ">= 0"),
+    ("parties.a.walkout_after", -1, "parties.a.walkout_after", "in [0, 10_000] (0: never)"),
     ("parties.a.walkout_after", 2.5, "parties.a.walkout_after", "integer"),
     ("scenario.start_date", "2025-13-01", "scenario.start_date", "YYYY-MM-DD"),
     ("scenario.start_date", "2025-11-23", "scenario.round_days", "both"),
@@ -104,8 +104,8 @@ RULES = [
     ("parties.a.voice_on", ["nope"], "parties.a.voice_on", "unknown issue"),
     ("battlefield", {"issue": "nope"}, "battlefield.issue", "unknown issue"),
     ("battlefield", {"issue": "x", "start": 150}, "battlefield.start", "[0, 100]"),
-    ("battlefield", {"issue": "x", "volatility": -1}, "battlefield.volatility", ">= 0"),
-    ("events", [{"label": "e", "round": 0, "set": {"parties.a.walkaway": 0.1}}], "events.0.round", ">= 1"),
+    ("battlefield", {"issue": "x", "volatility": -1}, "battlefield.volatility", "in [0, 1e12]"),
+    ("events", [{"label": "e", "round": 0, "set": {"parties.a.walkaway": 0.1}}], "events.0.round", "in [1, 10_000]"),
     ("events", [{"label": "e", "round": 99, "set": {"parties.a.walkaway": 0.1}}], "events[0]", "round limit"),
     ("events", [{"label": "e", "round": 2}], "events[0]", "sets or shifts nothing"),
     (
@@ -235,7 +235,7 @@ def test_cli_reports_one_line_per_problem_exit_2(tmp_path, capsys):
 def test_cli_run_bad_scenario_exit_2(tmp_path, capsys):
     file = write_scenario(tmp_path / "bad.toml", _set(two_party_data(), "scenario.rounds", -1))
     assert main(["run", str(file), "--out", str(tmp_path / "out")]) == 2
-    assert "scenario.rounds: must be an integer >= 1; got -1" in capsys.readouterr().err
+    assert "scenario.rounds: must be an integer in [1, 10_000]; got -1" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
@@ -275,7 +275,7 @@ def test_a_range_on_an_integer_field_validates_both_whole_ends():
     s = scenario_from_dict(data)
     assert s.party("a").walkout_after == 8 and s.ranges == {"parties.a.walkout_after": (4.0, 12.0)}
     data["parties"]["a"]["walkout_after"] = {"low": -1, "high": 12, "value": 8}
-    with pytest.raises(UserError, match="parties.a.walkout_after.low: must be an integer >= 0"):
+    with pytest.raises(UserError, match=r"parties.a.walkout_after.low: must be an integer in \[0, "):
         scenario_from_dict(data)
 
 
@@ -360,9 +360,17 @@ def test_every_shipped_scenario_runs():
             assert out.round == out.end_round
             for issue in s.issues:  # the deal lies on each issue's scale, in its units
                 assert issue.min <= out.deal[issue.id] <= issue.max, (path.name, issue.id)
-        else:  # talks end at the round limit, or earlier only by a failed ratification that ends them
-            ended_early = out.end_round < s.rounds
-            assert not ended_early or (s.ratification_failure == "end" and out.ratification_failures()), path.name
+        else:  # talks end at the round limit, or earlier only for a reason the scenario allows (issue #15:
+            # the recalibrated files have a breakdown risk and walk-out thresholds)
+            assert (out.end_round < s.rounds) == (out.ended_by != "round_limit"), path.name
+            if out.ended_by == "ratification":
+                assert s.ratification_failure == "end" and out.ratification_failures(), path.name
+            elif out.ended_by == "breakdown":
+                assert s.breakdown_risk > 0, path.name
+            elif out.ended_by == "walkout":
+                assert out.walked_out, path.name
+            else:
+                assert out.ended_by == "round_limit", (path.name, out.ended_by)
 
 
 def test_classroom_answers_worked_by_hand():
@@ -395,3 +403,17 @@ def test_as_of_and_dated_sources():
     assert s.sources == ("plain", "dated", "no date")  # names, as before
     assert s.source_dates == (None, "2025-11-20", None)
     assert scenario_from_dict(two_party_data()).as_of is None
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("parties.a.must_agree_on", [[1, 2]], "parties.a.must_agree_on.0"),
+        ("scenario.main_parties", [["a"], "b"], "scenario.main_parties.0"),
+        ("coalitions", {"c": {"members": [{"x": 1}, "a"]}}, "coalitions.c.members.0"),
+    ],
+)
+def test_ids_of_the_wrong_type_are_named_not_a_traceback(path, value, field):
+    with pytest.raises(UserError) as info:
+        scenario_from_dict(_set(two_party_data(), path, value), "bad.toml")
+    assert any(p.field == field for p in info.value.problems), info.value.problems

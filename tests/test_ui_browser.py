@@ -117,6 +117,18 @@ def server(tmp_path_factory):
     assert f"at {url}" in log.read_text().splitlines()[0]  # the URL is printed
 
 
+def test_server_answers_only_to_its_own_host_names(server):
+    """DNS rebinding: a request under another site's name is refused, the server's own names served."""
+    import http.client
+
+    port = int(server.rstrip("/").rsplit(":", 1)[1])
+    for host, status in (("evil.example", 400), (f"evil.example:{port}", 400), (f"127.0.0.1:{port}", 200)):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/", headers={"Host": host})
+        assert connection.getresponse().status == status, host
+        connection.close()
+
+
 @pytest.fixture(scope="module")
 def playwright():
     """One Playwright driver for the module (a second one in the same thread is refused)."""

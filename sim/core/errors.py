@@ -7,9 +7,21 @@ prints each of its lines and exits with status 2, without a traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-__all__ = ["Problem", "UserError"]
+__all__ = ["CONTROL_CHARACTERS", "Problem", "UserError", "printable"]
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Characters that would act on a terminal instead of showing: C0/C1 controls, line separators, bidi overrides."""
+PART_CHARS = 200
+MESSAGE_CHARS = 1_000
+
+
+def printable(text: str, width: int = MESSAGE_CHARS) -> str:
+    """``text`` safe for a terminal line: control characters escaped (``\\x1b``), cut to ``width`` characters."""
+    text = CONTROL_CHARACTERS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -27,8 +39,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        parts = [p for p in (self.source, self.field) if p]
-        return ": ".join([*parts, self.message])
+        parts = [printable(p, PART_CHARS) for p in (self.source, self.field) if p]
+        return ": ".join([*parts, printable(self.message)])
 
 
 class UserError(Exception):

@@ -11,7 +11,7 @@ checked against the same :mod:`~sim.core.schema` domain as in a file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +22,13 @@ from sim.core.compile import compile_params
 from sim.core.errors import Problem, UserError
 from sim.core.params import KernelParams
 from sim.core.scenario import Scenario, get_path
+from sim.core.scenario.messages import domain_at
 from sim.core.scenario.paths import KernelTarget, kernel_target
-from sim.core.schema import Domain
+from sim.core.scenario.samples import check_samples
+from sim.core.schema import Domain, shown
 from sim.core.table_slots import apply_table_values, split_table_values
 
-__all__ = ["SCENARIO_FIELD", "ParameterSlot", "apply_values", "parameter_slot"]
+__all__ = ["SCENARIO_FIELD", "ParameterSlot", "apply_values", "check_values", "parameter_slot"]
 
 SCENARIO_FIELD = "scenario"
 """Slot field of paths applied by re-validating the scenario (no direct kernel slot)."""
@@ -75,25 +77,38 @@ class ParameterSlot:
     scale: float = 1.0
     categories: tuple[str, ...] | None = None
 
+    def problem(self, values: Any, source: str = "", describe: Callable[[int], str] | None = None) -> Problem | None:
+        """The first value not allowed (naming its sample when ``describe`` is given), or None."""
+        if self.categories is not None:
+            names = np.asarray(values, dtype=object).ravel()
+            bad = [k for k, v in enumerate(names) if not isinstance(v, str) or v not in self.categories]
+            if not bad:
+                return None
+            message = f"must be one of {', '.join(self.categories)}; got {shown(names[bad[0]])}"
+            return Problem(source, self.path, f"{message} ({describe(bad[0])})" if describe else message)
+        try:
+            array = np.asarray(values, dtype=float).ravel()
+        except (TypeError, ValueError, OverflowError):
+            return Problem(source, self.path, self.domain.message("a non-number"))
+        ok = self.domain.mask(array)
+        if ok.all():
+            return None
+        first = int(np.flatnonzero(~ok)[0])
+        message = self.domain.message(f"{array[first]:g}")
+        return Problem(source, self.path, f"{message} ({describe(first)})" if describe else message)
+
     def encode(self, values: Any, source: str = "") -> np.ndarray:
         """Check ``values`` against the allowed range and turn them into kernel units.
 
         Raises:
             UserError: Naming the path, what is allowed and the first bad value.
         """
+        problem = self.problem(values, source)
+        if problem is not None:
+            raise UserError(problem)
         if self.categories is not None:
-            names = np.asarray(values, dtype=object)
-            bad = [v for v in names if v not in self.categories]
-            if bad:
-                raise UserError.at(source, self.path, f"must be one of {', '.join(self.categories)}; got {bad[0]!r}")
-            return np.array([self.categories.index(v) for v in names], dtype=np.int64)
-        try:
-            array = np.asarray(values, dtype=float)
-        except (TypeError, ValueError):
-            raise UserError.at(source, self.path, self.domain.message("a non-number")) from None
-        ok = self.domain.mask(array)
-        if not ok.all():
-            raise UserError.at(source, self.path, self.domain.message(f"{array[~ok].flat[0]:g}"))
+            return np.array([self.categories.index(v) for v in np.asarray(values, dtype=object)], dtype=np.int64)
+        array = np.asarray(values, dtype=float)
         if self.domain.integer:
             return array.astype(np.int64)
         return (array - self.offset) / self.scale
@@ -149,7 +164,46 @@ def parameter_slot(scenario: Scenario, path: str, source: str = "") -> Parameter
     except (KeyError, IndexError, TypeError, ValueError):
         if not (keys[0] == "parties" and len(keys) >= 3 and keys[1] in scenario.party_ids):
             raise fail("no such number in the scenario") from None
-    return ParameterSlot(path, SCENARIO_FIELD, (), schema.REAL)
+    return ParameterSlot(path, SCENARIO_FIELD, (), domain_at(path) or schema.REAL)
+
+
+def check_values(
+    scenario: Scenario,
+    values: Mapping[str, Any],
+    source: str = "",
+    describe: Callable[[int], str] | None = None,
+) -> list[Problem]:
+    """Every problem of setting per-row ``values`` on a scenario: paths, allowed values, the file's rules.
+
+    Each row must make a scenario that its file could hold: every value in
+    its field's domain, and every rule spanning fields (the scenario's
+    rules, the protocols' included) true, checked on all rows at once.
+
+    Args:
+        scenario: The scenario the rows start from.
+        values: ``{path: values}``, one per row.
+        source: Name of the input the values come from, for messages.
+        describe: Names row k in messages (default ``"sample k"``).
+
+    Returns:
+        The problems; a rule's problem names its first offending row.
+    """
+    problems: list[Problem] = []
+    slots: dict[str, ParameterSlot] = {}
+    for path in values:
+        try:
+            slots[path] = parameter_slot(scenario, path, source)
+        except UserError as exc:
+            problems += exc.problems
+    for path, slot in slots.items():
+        problem = slot.problem(values[path], source, describe or (lambda k: f"sample {k}"))
+        if problem is not None:
+            problems.append(problem)
+    if problems or not values:
+        return problems
+    columns = {path: np.asarray(column) for path, column in values.items()}
+    found = check_samples(scenario.data, columns, scenario.source, scenario.rules, describe)
+    return [Problem(source or p.source, p.field, p.message) for p in found]
 
 
 def apply_values(params: KernelParams, scenario: Scenario, values: Mapping[str, Any], source: str = "") -> KernelParams:
@@ -172,16 +226,11 @@ def apply_values(params: KernelParams, scenario: Scenario, values: Mapping[str, 
         New parameters; normalised weights are recomputed when saliences change.
     """
     changed: dict[str, np.ndarray] = {}
-    problems: list[Problem] = []
-    slots: dict[str, ParameterSlot] = {}
-    table_slots, table_values, values = split_table_values(scenario, values)  # sim.core.table_slots
-    for path in values:
-        try:
-            slots[path] = parameter_slot(scenario, path, source)
-        except UserError as exc:
-            problems += exc.problems
+    problems = check_values(scenario, values, source)  # every row must be a scenario its file could hold
     if problems:
         raise UserError(problems)
+    table_slots, table_values, values = split_table_values(scenario, values)  # sim.core.table_slots
+    slots = {path: parameter_slot(scenario, path, source) for path in values}
     general = [path for path, slot in slots.items() if slot.field == SCENARIO_FIELD]
     if general:
         params = _variant_params(params, scenario, {p: values[p] for p in general}, source)
@@ -201,10 +250,7 @@ def apply_values(params: KernelParams, scenario: Scenario, values: Mapping[str, 
         raise UserError(problems)
     if "prefs.salience" in changed:
         salience = changed["prefs.salience"]
-        total = salience.sum(axis=-1, keepdims=True)
-        if np.any(total <= 0):
-            raise UserError.at(source, "salience", "every party needs at least one salience > 0 in every run")
-        changed["prefs.weight"] = salience / total
+        changed["prefs.weight"] = salience / salience.sum(axis=-1, keepdims=True)  # > 0: checked above
     return params.with_arrays(changed)
 
 

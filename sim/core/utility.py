@@ -179,7 +179,7 @@ def snap_to_levels(text: np.ndarray, levels: tuple[np.ndarray, ...], target: np.
         above = np.clip(np.searchsorted(options, x - 1e-12), 0, len(options) - 1)
         below = np.clip(above - 1, 0, len(options) - 1)
         lo, hi = options[below], options[above]
-        lo = np.where(lo > x, hi, lo)
+        lo = np.where((lo > x) | (np.abs(hi - x) <= 1e-12), hi, lo)  # x on an option: that option, both sides
         if target is None:  # the nearest option; a tie goes to the one nearer the middle of the scale
             d_lo, d_hi = np.abs(x - lo), np.abs(hi - x)
             tie_lo = np.abs(lo - 0.5) <= np.abs(hi - 0.5)

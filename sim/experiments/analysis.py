@@ -19,7 +19,9 @@ writes, next to them:
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -31,8 +33,8 @@ from matplotlib.figure import Figure
 from sim.core.errors import UserError
 from sim.engine.scenarios import scenario_from_dict
 from sim.experiments.samplers import Parameter, salib_problem
-from sim.experiments.sweep import MANIFEST, read_results
-from sim.report.plots import DPI, finish_panels, party_colour
+from sim.experiments.sweep import ANALYSIS_FILES, MANIFEST, read_results
+from sim.report.plots import DPI, finish_panels, party_colour, plain_text
 
 __all__ = ["analyze"]
 
@@ -92,7 +94,7 @@ def agreement_heatmap(table: pd.DataFrame, x: str, y: str, title: str) -> Figure
     image = _heatmap_axes(ax, grid, xl, yl, x, y, "RdYlGn", 0, 1, lambda v: f"{100 * v:.0f}")
     fig.colorbar(image, ax=ax, label="probability of a deal")
     ax.set_title(f"{title}\nshare of runs ending in a deal (%)", fontsize=9)
-    fig.tight_layout()
+    plain_text(fig).tight_layout()
     return fig
 
 
@@ -113,7 +115,7 @@ def outcome_heatmaps(table: pd.DataFrame, x: str, y: str, outcomes: list[str], t
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     fig.suptitle(f"{title}: outcomes over {_short(x)} and {_short(y)} (blank: no deal)", fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    plain_text(fig).tight_layout(rect=(0, 0, 1, 0.96))
     return fig
 
 
@@ -156,7 +158,7 @@ def outcomes_vs_parameters(table: pd.DataFrame, parameters: list[str], outcomes:
                 ax.set_ylabel(outcome, fontsize=7)
             ax.tick_params(labelsize=6)
     fig.suptitle(f"{title}: outcomes against each parameter (mean, 95% interval)", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    plain_text(fig).tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
 
@@ -202,7 +204,7 @@ def sensitivity(
     note = f" (skipped, missing or constant values: {', '.join(skipped)})" if skipped else ""
     intervals = "95% intervals" if design == "sobol" else "95% intervals on mu*"
     fig.suptitle(f"{'Sobol' if design == 'sobol' else 'Morris'} sensitivity indices, {intervals}{note}", fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    plain_text(fig).tight_layout(rect=(0, 0, 1, 0.96))
     return fig, results
 
 
@@ -309,7 +311,7 @@ def prim_box(table: pd.DataFrame, parameters: list[str], threshold: float) -> tu
         right.set_xlim(0, 1.3)
         right.set_xlabel("share of the sampled range", fontsize=8)
         right.set_title("\n".join(_wrap(summary["statement"], 80)), fontsize=7)
-    fig.tight_layout()
+    plain_text(fig).tight_layout()
     for summary in boxes.values():
         del summary["trajectory"]
     return fig, boxes
@@ -334,23 +336,7 @@ def analyze(directory: Path | str) -> list[Path]:
         UserError: If the folder holds no sweep.
     """
     directory = Path(directory)
-    manifest_path = directory / MANIFEST
-    if not manifest_path.exists():
-        raise UserError.at(str(directory), "", f"no {MANIFEST}: not a sweep results folder")
-    manifest = json.loads(manifest_path.read_text())
-    spec = manifest["experiment"]
-    scenario = scenario_from_dict(spec["scenario"]["data"], spec["scenario"]["name"])
-    parameters = [
-        Parameter(
-            p["path"],
-            p["kind"],
-            p["low"],
-            p["high"],
-            None if p["values"] is None else tuple(p["values"]),
-            p["points"],
-        )
-        for p in spec["parameters"]
-    ]
+    manifest, spec, scenario, parameters = _read_manifest(directory)
     paths = [p.path for p in parameters]
     table = read_results(directory, columns=[*paths, *[o for o in spec["outcomes"]]])
     if table.empty:
@@ -367,8 +353,11 @@ def analyze(directory: Path | str) -> list[Path]:
     }
 
     def save(fig: Figure, name: str) -> None:
+        assert name in ANALYSIS_FILES
         path = directory / name
-        fig.savefig(path, format="png")
+        tmp = path.with_name(name + ".tmp")
+        plain_text(fig).savefig(tmp, format="png")
+        os.replace(tmp, path)
         written.append(path)
 
     if "agreement" in table:
@@ -393,6 +382,50 @@ def analyze(directory: Path | str) -> list[Path]:
             save(fig, "prim.png")
         summary["prim"] = box
     path = directory / "summary.json"
-    path.write_text(json.dumps(summary, indent=2) + "\n")
+    tmp = path.with_name("summary.json.tmp")
+    tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    os.replace(tmp, path)
     written.append(path)
+    for name in ANALYSIS_FILES:  # figures of an earlier analysis this one did not draw
+        if directory / name not in written:
+            (directory / name).unlink(missing_ok=True)
     return written
+
+
+def _read_manifest(directory: Path) -> tuple[dict, dict, Any, list[Parameter]]:
+    """The manifest of a sweep's folder, its experiment, scenario and parameters.
+
+    Raises:
+        UserError: If the folder holds no manifest, or one that is not a sweep's.
+    """
+    path = directory / MANIFEST
+    if not directory.is_dir():
+        raise UserError.at(str(directory), "", "no such folder")
+    if not path.exists():
+        raise UserError.at(str(directory), "", f"no {MANIFEST}: not a sweep results folder")
+    try:
+        manifest = json.loads(path.read_text())
+        spec = manifest["experiment"]
+        parameters = [
+            Parameter(
+                str(p["path"]),
+                str(p["kind"]),
+                p["low"],
+                p["high"],
+                None if p["values"] is None else tuple(p["values"]),
+                int(p["points"]),
+            )
+            for p in spec["parameters"]
+        ]
+        for key in ("outcomes", "design", "name", "seed"):
+            spec[key]  # noqa: B018 (present)
+        int(manifest["rows"])
+        data = spec["scenario"]["data"]
+        canonical = json.dumps(spec, sort_keys=True, separators=(",", ":")).encode()
+        if hashlib.sha256(canonical).hexdigest() != manifest["sha256"]:
+            raise ValueError("its experiment does not match its sha256: edited or damaged")
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        what = f"{type(exc).__name__}: {exc}" if not isinstance(exc, KeyError) else f"no {exc}"
+        raise UserError.at(str(path), "", f"is not a sweep manifest ({what})") from None
+    scenario = scenario_from_dict(data, f"{path}: experiment.scenario")
+    return manifest, spec, scenario, parameters

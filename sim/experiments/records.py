@@ -37,7 +37,7 @@ from pydantic import ValidationError
 
 from sim.core.errors import Problem, UserError
 from sim.core.scenario import Scenario
-from sim.core.scenario.fields import Positive, Real, Strict, Text
+from sim.core.scenario.fields import Positive, Real, SourceText, Strict, Text
 from sim.core.scenario.messages import pydantic_problems
 from sim.experiments.calendar import Calendar, calendar_of
 
@@ -48,10 +48,10 @@ class RecordHeaderSpec(Strict):
     """The ``[record]`` table."""
 
     scenario: Text
-    sources: list[Text] = []
+    sources: list[SourceText] = []
     start_date: Any = None
     round_days: Positive | None = None
-    note: Text = ""
+    note: SourceText = ""
 
 
 class ObservationSpec(Strict):
@@ -62,7 +62,7 @@ class ObservationSpec(Strict):
     issue: Text | None = None
     value: Real | None = None
     held_by: list[Text] | None = None
-    source: Text = ""
+    source: SourceText = ""
     reported: Any = None
 
 

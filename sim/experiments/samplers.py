@@ -20,7 +20,7 @@ combination. All samplers are seeded by the experiment's seed.
 
 from __future__ import annotations
 
-import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +29,7 @@ import numpy as np
 __all__ = [
     "DESIGNS",
     "Design",
+    "design_rows",
     "make_design",
     "Parameter",
     "salib_problem",
@@ -88,14 +89,19 @@ class Design:
         return {path: values[start:stop] for path, values in self.columns.items()}
 
 
+def _product(axes: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The columns of ``itertools.product(*axes)`` (last axis fastest), built with numpy."""
+    sizes = [len(a) for a in axes]
+    return [np.tile(np.repeat(a, math.prod(sizes[k + 1 :])), math.prod(sizes[:k])) for k, a in enumerate(axes)]
+
+
 def _cross(sample: dict[str, np.ndarray], n: int, listed: Sequence[Parameter]) -> tuple[dict, int]:
     """Every sample row meets every combination of the listed parameters."""
-    combos = list(itertools.product(*[p.grid_values() for p in listed])) or [()]
-    columns = {path: np.repeat(values, len(combos)) for path, values in sample.items()}
-    for k, p in enumerate(listed):
-        column = np.array([c[k] for c in combos], dtype=object if isinstance(combos[0][k], str) else float)
+    combos = math.prod(len(p.values) for p in listed)
+    columns = {path: np.repeat(values, combos) for path, values in sample.items()}
+    for p, column in zip(listed, _product([p.grid_values() for p in listed]), strict=True):
         columns[p.path] = np.tile(column, n)
-    return columns, n * len(combos)
+    return columns, n * combos
 
 
 def salib_problem(parameters: Sequence[Parameter]) -> dict:
@@ -106,6 +112,19 @@ def salib_problem(parameters: Sequence[Parameter]) -> dict:
         "names": [p.path for p in ranged],
         "bounds": [[p.low, p.high] for p in ranged],
     }
+
+
+def design_rows(design: str, parameters: Sequence[Parameter], runs: int) -> int:
+    """The number of rows :func:`make_design` makes, computed without making them."""
+    ranged = [p for p in parameters if p.ranged]
+    combos = math.prod(len(p.values) for p in parameters if not p.ranged)
+    if design == "grid":
+        return math.prod(p.points if p.ranged else len(p.values) for p in parameters) * runs
+    if design == "sobol":
+        return runs * (2 * len(ranged) + 2)
+    if design == "morris":
+        return runs * (len(ranged) + 1)
+    return runs * combos
 
 
 def make_design(design: str, parameters: Sequence[Parameter], runs: int, seed: int) -> Design:
@@ -124,12 +143,8 @@ def make_design(design: str, parameters: Sequence[Parameter], runs: int, seed: i
     listed = [p for p in parameters if not p.ranged]
     if design == "grid":
         axes = [p.grid_values() for p in parameters]
-        combos = list(itertools.product(*axes)) or [()]
-        columns = {}
-        for k, p in enumerate(parameters):
-            column = np.array([c[k] for c in combos], dtype=axes[k].dtype)
-            columns[p.path] = np.repeat(column, runs)
-        return Design(columns, len(combos) * runs)
+        columns = {p.path: np.repeat(column, runs) for p, column in zip(parameters, _product(axes), strict=True)}
+        return Design(columns, math.prod(len(a) for a in axes) * runs)
     if design in ("sobol", "morris"):
         from SALib.sample import morris as morris_sample
         from SALib.sample import sobol as sobol_sample

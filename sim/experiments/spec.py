@@ -26,29 +26,34 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+import numpy as np
+from pydantic import BaseModel, Field, ValidationError
 
 from sim.core import schema
 from sim.core.errors import Problem, UserError
-from sim.core.scenario import NAME, Scenario
-from sim.core.scenario.fields import Real, Seed, Strict, Text, number_field
+from sim.core.scenario import Scenario
+from sim.core.scenario.fields import Name, Real, Seed, Strict, Text, bounded, is_name, number_field, text_field
 from sim.core.scenario.messages import pydantic_problems
-from sim.core.slots import SCENARIO_FIELD, parameter_slot
+from sim.core.schema import limit, shown
+from sim.core.slots import SCENARIO_FIELD, check_values, parameter_slot
+from sim.core.tomlfile import depth_of, read_toml
 from sim.engine.scenarios import load_scenario
-from sim.experiments.samplers import DESIGNS, Design, Parameter, make_design
+from sim.experiments.samplers import DESIGNS, Design, Parameter, design_rows, make_design
 from sim.protocols import protocol_names
 
-__all__ = ["Experiment", "experiment_from_dict", "load_experiment", "outcome_names"]
+__all__ = ["CHECK_BLOCK", "Experiment", "check_design", "experiment_from_dict", "load_experiment", "outcome_names"]
 
-Count = number_field(schema.COUNT)
+Runs = number_field(schema.RUNS)
+ChunkSize = number_field(schema.CHUNK_SIZE)
 Points = number_field(schema.POINTS)
 Share = number_field(schema.SHARE)
+Path_ = text_field("a path to the scenario file (relative to this file)", "source_chars")
+DesignName = text_field(f"one of {', '.join(DESIGNS)}")
+ParameterValue = Real | text_field("a number or a name", "name_chars")
 
 
 class ParameterSpec(Strict):
@@ -56,27 +61,27 @@ class ParameterSpec(Strict):
 
     low: Real | None = None
     high: Real | None = None
-    values: list[Real | Text] | None = None
+    values: bounded(list[ParameterValue], "values") | None = None
     points: Points = 5
 
 
 class HeaderSpec(Strict):
     """The ``[experiment]`` table."""
 
-    name: Text
-    scenario: Text
+    name: Name
+    scenario: Path_
     protocol: Text | None = None
-    design: Text
-    runs: Count = 1
+    design: DesignName
+    runs: Runs = 1
     seed: Seed = 0
-    chunk_size: Count = 5000
+    chunk_size: ChunkSize = 5000
     title: Text = ""
 
 
 class OutcomesSpec(Strict):
     """The ``[outcomes]`` table."""
 
-    names: list[Text]
+    names: list[Text] = Field(description="a list of outcome names")
 
 
 class AnalysisSpec(Strict):
@@ -186,8 +191,8 @@ class Experiment:
 
     @property
     def rows(self) -> int:
-        """Number of runs."""
-        return self.build_design().rows
+        """Number of runs (computed from the design's sizes, without building it)."""
+        return design_rows(self.design, self.parameters, self.runs)
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -196,16 +201,7 @@ def load_experiment(path: str | Path) -> Experiment:
     Raises:
         UserError: Listing every problem found.
     """
-    source = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UserError.at(source, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError.at(source, "", f"cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError.at(source, "", f"not valid TOML: {exc}") from None
-    return experiment_from_dict(data, source, Path(path).parent)
+    return experiment_from_dict(read_toml(path), str(path), Path(path).parent)
 
 
 def _section(model: type[BaseModel], value: Any, prefix: tuple, source: str) -> tuple[Any, list[Problem]]:
@@ -230,6 +226,11 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
     def bad(path: str, message: str) -> None:
         problems.append(Problem(source, path, message))
 
+    depth = limit("depth")
+    if not isinstance(data, dict):
+        raise UserError.at(source, "", f"must be the tables of an experiment file; got {shown(data)}")
+    if depth_of(data, depth.value) > depth.value:
+        raise UserError.at(source, "", f"nested too deeply: {depth.message('more')}")
     for key in data:
         if key not in SECTIONS:
             bad(key, f"unknown table; allowed: {', '.join(SECTIONS)}")
@@ -241,14 +242,14 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
     problems += found
     raw_head = data.get("experiment") if isinstance(data.get("experiment"), dict) else {}
     name, design, protocol = raw_head.get("name"), raw_head.get("design"), raw_head.get("protocol")
-    if isinstance(name, str) and not NAME.match(name):
-        bad("experiment.name", "must be a name of letters, digits, '-', '_' or '.'")
+    if isinstance(name, str) and len(name) <= limit("name_chars").value and not is_name(name):
+        bad("experiment.name", f"must be a name of letters, digits, '-', '_' or '.'; got {shown(name)}")
     if isinstance(design, str) and design not in DESIGNS:
-        bad("experiment.design", f"must be one of {', '.join(DESIGNS)}; got {design!r}")
+        bad("experiment.design", f"must be one of {', '.join(DESIGNS)}; got {shown(design)}")
     if isinstance(protocol, str) and protocol not in protocol_names():
-        bad("experiment.protocol", f"must be one of {', '.join(protocol_names())}; got {protocol!r}")
+        bad("experiment.protocol", f"must be one of {', '.join(protocol_names())}; got {shown(protocol)}")
     scenario = None
-    if isinstance(raw_head.get("scenario"), str):
+    if isinstance(raw_head.get("scenario"), str) and not any(p.field == "experiment.scenario" for p in problems):
         scenario_path = (base or Path(".")) / raw_head["scenario"]
         try:
             scenario = load_scenario(scenario_path)
@@ -258,10 +259,17 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
             else:
                 problems += exc.problems
     parameters: list[Parameter] = []
+    before_parameters = len(problems)
+    count = limit("parameters")
+    sizes = [len(t) for t in (data.get("uncertainties"), data.get("levers")) if isinstance(t, dict)]
+    if sum(sizes) > count.value:
+        bad("uncertainties", count.message(sum(sizes)))
     for kind, section in (("uncertainty", "uncertainties"), ("lever", "levers")):
         table = data.get(section, {})
         if not isinstance(table, dict):
-            bad(section, f"must be a table of {{path = {{low, high}} or {{values = [...]}}}}; got {table!r}")
+            bad(section, f"must be a table of {{path = {{low, high}} or {{values = [...]}}}}; got {shown(table)}")
+            continue
+        if sum(sizes) > count.value:
             continue
         for path, raw in table.items():
             where = f"{section}.{path}"
@@ -281,7 +289,7 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
                 if not p.values:
                     bad(where, "values must not be empty")
                     continue
-                if len({type(v) for v in p.values}) > 1:
+                if len({type(v) for v in p.values}) > 1 and not all(isinstance(v, int | float) for v in p.values):
                     bad(where, "values must be all numbers or all names")
                     continue
                 checks = list(p.values)
@@ -323,7 +331,12 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
     paths = [p.path for p in parameters]
     for path in sorted({p for p in paths if paths.count(p) > 1}):
         bad(f"levers.{path}", "is also an uncertainty; vary a parameter in one table only")
-    if head is not None and head.design in DESIGNS and scenario is not None:
+    if head is not None and head.design in DESIGNS and scenario is not None and not problems:
+        rows = design_rows(head.design, parameters, head.runs)
+        if rows > schema.MAX_RUNS:
+            bad("experiment.runs", f"the design has {rows:,} runs; at most {schema.MAX_RUNS:,} (see docs/limits.md)")
+    all_given = not any(p.field.startswith(("uncertainties", "levers")) for p in problems[before_parameters:])
+    if head is not None and head.design in DESIGNS and scenario is not None and all_given:
         if head.design in ("sobol", "morris", "lhs", "montecarlo") and not any(p.ranged for p in parameters):
             bad("uncertainties", f"design {head.design} needs at least one {{low, high}} range")
         if head.design in ("sobol", "morris"):
@@ -343,7 +356,9 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
         known = outcome_names(scenario)
         for k, name in enumerate(outcomes.names):
             if name not in known:
-                bad(f"outcomes.names[{k}]", f"unknown outcome {name!r}; known: {', '.join(known)}")
+                bad(f"outcomes.names[{k}]", f"unknown outcome {shown(name)}; known: {', '.join(known)}")
+            elif name in outcomes.names[:k]:
+                bad(f"outcomes.names[{k}]", f"{name} is named twice; name each outcome once")
         if not outcomes.names:
             bad("outcomes.names", "name at least one outcome")
     heatmap = analysis.heatmap if analysis is not None else None
@@ -352,7 +367,7 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
             bad("analysis.heatmap", "must name two parameters")
         for name in heatmap:
             if name not in paths:
-                bad("analysis.heatmap", f"must name varied parameters ({', '.join(paths)}); got {name!r}")
+                bad("analysis.heatmap", f"must name varied parameters ({', '.join(paths)}); got {shown(name)}")
     if problems or head is None or outcomes is None or analysis is None or scenario is None:
         raise UserError(problems or [Problem(source, "", "invalid experiment")])
     experiment = Experiment(
@@ -370,6 +385,58 @@ def experiment_from_dict(data: dict, source: str = "<experiment>", base: Path | 
         heatmap=None if heatmap is None else tuple(heatmap),
         prim_threshold=analysis.prim_threshold,
     )
-    if not math.isfinite(experiment.rows) or experiment.rows < 1:
+    if experiment.rows < 1:
         raise UserError.at(source, "experiment.runs", "the design has no rows")
     return experiment
+
+
+CHECK_BLOCK = 100_000
+"""Rows of a design checked at once (bounds the memory of the check)."""
+
+
+def check_design(experiment: Experiment) -> Design:
+    """Build the design and check that every sample makes a valid scenario, before any run.
+
+    Every row must pass what a scenario file must pass (each value in its
+    field's domain, every rule spanning fields, the protocols' too).
+
+    Returns:
+        The design.
+
+    Raises:
+        UserError: One line per broken rule naming the experiment file, the
+            parameter and the first offending sample with its values.
+    """
+    design = experiment.build_design()
+    section = {p.path: "uncertainties" if p.kind == "uncertainty" else "levers" for p in experiment.parameters}
+    for start in range(0, design.rows, CHECK_BLOCK):
+        block = design.block(start, min(start + CHECK_BLOCK, design.rows))
+
+        def describe(k: int, block: dict = block, start: int = start) -> str:
+            values = ", ".join(f"{path} = {shown(_plain(column[k]), 24)}" for path, column in block.items())
+            return f"sample {start + k}: {values}"
+
+        found = check_values(experiment.scenario, block, experiment.source, describe)
+        if found:
+            raise UserError([_about_parameter(p, section, experiment.source) for p in found])
+    return design
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _about_parameter(problem: Problem, section: dict[str, str], source: str) -> Problem:
+    """A problem of a scenario field, named by the varied parameter it is about (itself, else the nearest path)."""
+    if problem.field in section:
+        return Problem(source, f"{section[problem.field]}.{problem.field}", problem.message)
+
+    def shared(path: str) -> int:
+        a, b = path.split("."), problem.field.split(".")
+        n = 0
+        while n < min(len(a), len(b)) and a[n] == b[n]:
+            n += 1
+        return n
+
+    path = max(section, key=shared)
+    return Problem(source, f"{section[path]}.{path}", f"{problem.field} {problem.message}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from sim.core.scenario import Issue, Scenario
 from sim.engine.outcome import Outcome
 from sim.engine.runner import run
 from sim.protocols import protocol_names
-from sim.report.plots import DPI, TEXT_COLOUR, party_colour
+from sim.report.plots import DPI, TEXT_COLOUR, party_colour, plain_text
 from sim.report.tables import format_table
 
 __all__ = [
@@ -220,7 +221,7 @@ def comparison_figure(comparison: ProtocolComparison) -> Figure:
         "dotted = ideals, hatched = red lines; hollow marker = not every party would accept (forecast)",
         fontsize=9,
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    plain_text(fig).tight_layout(rect=(0, 0.03, 1, 0.97))
     return fig
 
 
@@ -240,11 +241,14 @@ def rows_to_csv(rows: list[dict[str, object]]) -> str:
 
 
 def _write(figure: Figure, table: str, out_dir: Path, stem: str) -> list[Path]:
+    """Each file written under a temporary name and renamed: never half a file."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    png = out_dir / f"{stem}.png"
-    figure.savefig(png, format="png")
-    csv_path = out_dir / f"{stem}.csv"
-    csv_path.write_text(table)
+    png, csv_path = out_dir / f"{stem}.png", out_dir / f"{stem}.csv"
+    plain_text(figure)
+    for path, write in ((png, lambda p: figure.savefig(p, format="png")), (csv_path, lambda p: p.write_text(table))):
+        tmp = path.with_name(f".{path.name}.tmp")
+        write(tmp)
+        os.replace(tmp, path)
     return [png, csv_path]
 
 
@@ -508,7 +512,7 @@ def scenario_comparison_figure(comparison: ScenarioComparison) -> Figure:
         f"Scenarios compared ({protocol}): the deal on each issue (star), ideals (ticks), red lines (shaded bars)",
         fontsize=10,
     )
-    fig.tight_layout(rect=(0, 0.02, 1, 0.98))
+    plain_text(fig).tight_layout(rect=(0, 0.02, 1, 0.98))
     return fig
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "party_colour",
     "red_lines_by_round",
     "save",
+    "plain_text",
     "trajectories_figure",
     "utilities_figure",
     "utilities_of",
@@ -47,6 +48,20 @@ PARTY_COLOURS = ["#c0392b", "#2471a3", "#7d3c98", "#d4ac0d", "#1e8449", "#ca6f1e
 TEXT_COLOUR = "#111111"
 BAND_COLOUR = "#2e86c1"
 DPI = 110
+
+
+def plain_text(fig: Figure) -> Figure:
+    """Every text of ``fig`` drawn as plain text: a ``$`` in a name or label is a dollar sign, never mathtext.
+
+    Names, labels and units come from scenario files; matplotlib would read
+    ``$...$`` in them as TeX (and fail on some). Numeric tick labels made
+    later, at drawing, hold no ``$``.
+    """
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return fig
 
 
 def party_colour(index: int) -> str:
@@ -80,7 +95,7 @@ def finish_panels(fig: Figure, axes, used: int, title: str, top: float, bottom: 
             legend.setdefault(label, handle)
     fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=len(legend), fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, bottom, 1, top))
+    plain_text(fig).tight_layout(rect=(0, bottom, 1, top))
     return fig
 
 
@@ -352,7 +367,7 @@ def utility_plane_figure(
     ax.set_ylabel(f"utility of {s.party(b_id).name}", fontsize=9)
     ax.legend(fontsize=7, loc="lower left")
     ax.set_title(f"{s.title}: utility plane ({outcome.protocol})", fontsize=10)
-    fig.tight_layout()
+    plain_text(fig).tight_layout()
     return fig
 
 
@@ -381,8 +396,8 @@ def utilities_of(scenario: Scenario, point: dict[str, float]) -> np.ndarray:
 
 
 def save(fig: Figure, path: Path) -> Path:
-    """Write a figure as PNG."""
-    fig.savefig(path, format="png")
+    """Write a figure as PNG (its texts as plain text)."""
+    plain_text(fig).savefig(path, format="png")
     return path
 
 

@@ -46,7 +46,7 @@ with warnings.catch_warnings():
 
 from sim.core.errors import UserError
 from sim.core.scenario import Scenario
-from sim.report.plots import trajectories_figure, utilities_figure, utility_plane_figure
+from sim.report.plots import plain_text, trajectories_figure, utilities_figure, utility_plane_figure
 from sim.ui.classroom import (
     UI_FORECAST_RUNS,
     ClassroomModel,
@@ -328,7 +328,7 @@ def LiveFigure(make: Callable[[], Figure], dependencies: list, css_class: str):
             if not task.is_current():
                 return None  # a newer state is waiting
             buffer = io.BytesIO()
-            make().savefig(buffer, format="png", dpi=FIGURE_DPI)
+            plain_text(make()).savefig(buffer, format="png", dpi=FIGURE_DPI)
             return buffer.getvalue()
 
     task = solara.lab.use_task(draw, dependencies=dependencies, raise_error=False)

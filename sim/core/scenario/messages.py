@@ -9,26 +9,23 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.core.errors import Problem
+from sim.core.scenario.fields import allowed_of
 from sim.core.scenario.spec import ScenarioSpec
+from sim.core.schema import Domain, shown
 
-__all__ = ["OPENING_RULES", "dotted", "pydantic_problems"]
+__all__ = ["OPENING_RULES", "UNION_TAGS", "domain_at", "dotted", "pydantic_problems"]
 
-_FIELD_HELP = {
-    "name": "a string",
-    "rounds": "an integer >= 1",
-    "min": "a finite number",
-    "max": "a finite number",
-    "capability": "a number >= 0",
-    "patience": "a number in (0, 1]",
-    "walkaway": "a number in [0, 1]",
-    "ideal": "a table {issue = value} covering every issue",
-    "salience": "a table {issue = weight in [0, 1]} covering every issue",
-    "scenario": "a [scenario] table",
-    "issues": "at least one [issues.<id>] table",
-    "parties": "at least two [parties.<id>] tables",
+_TABLE_HELP = {
+    (ScenarioSpec, "scenario"): "a [scenario] table",
+    (ScenarioSpec, "issues"): "at least one [issues.<id>] table",
+    (ScenarioSpec, "parties"): "at least two [parties.<id>] tables",
 }
+"""What a missing table must be, where the field's type does not say it well enough."""
 
 OPENING_RULES = ("compromise", "mediator")
+
+UNION_TAGS = frozenset({"opening:name", "opening:table"})
+"""Tags of discriminated unions: pydantic puts them in an error's location; they are not keys."""
 
 
 def _model_for(loc: tuple, root: type[BaseModel] | None = None) -> type[BaseModel] | None:
@@ -72,32 +69,84 @@ def _member(tp: Any, key: Any) -> Any:
     return None
 
 
+def _domain_in(tp: Any) -> Domain | None:
+    """The :class:`Domain` in a type's metadata (through ``X | None``), or None."""
+    if isinstance(tp, Domain):
+        return tp
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        base, *meta = typing.get_args(tp)
+        return next((m for m in meta if isinstance(m, Domain)), None) or _domain_in(base)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _domain_in(args[0]) if len(args) == 1 else None
+    return None
+
+
+def domain_at(path: str, root: type[BaseModel] | None = None) -> Domain | None:
+    """The allowed numbers of the field at dotted ``path`` (``issues.x.no_deal_path.1.1``), or None."""
+    keys = path.split(".")
+    current: Any = root or ScenarioSpec
+    for key in keys[:-1]:
+        current = _member(current, key)
+        if current is None:
+            return None
+    holder = _member(current, None)
+    if isinstance(holder, type) and issubclass(holder, BaseModel):
+        info = holder.model_fields.get(keys[-1])
+        if info is None:
+            return None
+        return next((m for m in info.metadata if isinstance(m, Domain)), None) or _domain_in(info.annotation)
+    if typing.get_origin(holder) in (dict, list):
+        return _domain_in(typing.get_args(holder)[-1])
+    return None
+
+
 def dotted(loc: tuple) -> str:
     return ".".join(str(p) for p in loc)
 
 
+def _missing(loc: tuple, root: type[BaseModel] | None) -> str:
+    """``"missing; must be <what the field allows>"``."""
+    model = _model_for(loc[:-1], root)
+    field_info = model.model_fields.get(str(loc[-1])) if model else None
+    help_ = _TABLE_HELP.get((model, str(loc[-1])))
+    if help_ is None and field_info is not None:
+        help_ = field_info.description or allowed_of(field_info.annotation)
+        if help_ is None and field_info.metadata:
+            help_ = allowed_of(typing.Annotated[field_info.annotation, *field_info.metadata])
+    return f"missing; must be {help_ or 'given'}"
+
+
 def pydantic_problems(source: str, error: ValidationError, root: type[BaseModel] | None = None) -> list[Problem]:
+    """One problem per validation error: the field's dotted path and what it allows."""
     problems = []
     for err in error.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(
+            p for p in err["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p in UNION_TAGS))
+        )
         kind = err["type"]
+        got = shown(err.get("input"))
         if kind == "allowed":
             message = err["msg"]
         elif kind == "missing":
-            help_ = _FIELD_HELP.get(str(loc[-1]), "a value")
-            message = f"missing; must be {help_}"
+            message = _missing(loc, root)
         elif kind == "extra_forbidden":
             model = _model_for(loc[:-1], root)
             allowed = ", ".join(model.model_fields) if model else "none"
             message = f"unknown key; allowed keys here: {allowed}"
         elif kind in ("dict_type", "model_type"):
-            message = f"must be a table; got {err.get('input')!r}"
+            message = f"must be a table; got {got}"
         elif kind == "list_type":
-            message = f"must be a list; got {err.get('input')!r}"
+            message = f"must be a list; got {got}"
+        elif kind == "too_long":
+            ctx = err.get("ctx", {})
+            items = len(err["input"]) if isinstance(err.get("input"), list | dict) else ctx.get("actual_length")
+            message = f"must have at most {ctx.get('max_length'):,} items; got {items:,}"
         elif kind.startswith("union"):
             message = f"must be one of {', '.join(OPENING_RULES)} or a table {{issue = value}}"
         else:
-            message = f"{err['msg']}; got {err.get('input')!r}"
+            message = f"{err['msg']}; got {got}"
         # unions report one error per member: keep the first only
         if problems and problems[-1].field == dotted(loc) and kind in ("allowed", "dict_type"):
             continue

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,8 @@ from sim.core.scenario.paths import canonical_sha256, get_path, set_path
 from sim.core.scenario.ranges import resolve_ranges
 from sim.core.scenario.rules import RULES, Rule, check_rules
 from sim.core.scenario.spec import EventSpec, HeaderSpec, RatificationSpec, ScenarioSpec
+from sim.core.schema import limit, shown
+from sim.core.tomlfile import depth_of, read_toml
 
 __all__ = [
     "Battlefield",
@@ -359,20 +360,7 @@ def load_scenario(path: str | Path, rules: tuple[Rule, ...] = RULES) -> Scenario
     Raises:
         UserError: Listing every problem in the file.
     """
-    source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UserError.at(source, "", "file not found") from None
-    except OSError as exc:
-        raise UserError.at(source, "", f"cannot read: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UserError.at(source, "", "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError.at(source, "", f"not valid TOML: {exc}") from None
-    return scenario_from_dict(data, source, rules)
+    return scenario_from_dict(read_toml(path), str(path), rules)
 
 
 def scenario_from_dict(
@@ -391,6 +379,11 @@ def scenario_from_dict(
     Raises:
         UserError: Listing every problem found.
     """
+    depth = limit("depth")
+    if not isinstance(data, Mapping):
+        raise UserError.at(source, "", f"must be tables of a scenario file; got {shown(data)}")
+    if depth_of(data, depth.value) > depth.value:
+        raise UserError.at(source, "", f"nested too deeply: {depth.message('more')}")
     problems: list[Problem] = []
     ranges: dict[str, tuple[float, float]] = {}
     resolved = resolve_ranges(copy.deepcopy(dict(data)), source, (), ranges, problems)

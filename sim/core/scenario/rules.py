@@ -6,6 +6,17 @@ returns the problems it finds, one line each. :data:`RULES` lists the rules
 of the file format; the protocols add their own (see
 :func:`sim.protocols.scenario_rules`), so this package does not know the
 protocol list.
+
+The same rules check every sample of a sweep's design at once
+(:func:`sim.core.scenario.samples.check_samples`): there, a number the design
+varies is a numpy array with one entry per sample. A rule works for both when
+it tests numbers with :func:`is_number`, compares them with operators that
+work on arrays (``<``, ``|``, ``&``; not ``and``/``or``/chained ``a < b < c``)
+and records problems with ``ctx.bad(path, message, when, **values)``: ``when``
+is a bool for a file, an array for a design (the first sample where it holds
+is reported), and ``message`` a template filled from ``values`` at that
+sample. A rule written otherwise still works on designs (it is run sample by
+sample, slowly), never silently skipped.
 """
 
 from __future__ import annotations
@@ -14,14 +25,16 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, reduce
 from typing import Any
 
+import numpy as np
+
 from sim.core.errors import Problem
-from sim.core.scenario.fields import IDENTIFIER, NAME, parse_date
+from sim.core.scenario.fields import is_identifier, is_name, parse_date
 from sim.core.scenario.messages import OPENING_RULES
 from sim.core.scenario.paths import kernel_target
-from sim.core.schema import strategy_names
+from sim.core.schema import PATH_ROUND, control_characters, limit, shown, strategy_names
 
 __all__ = [
     "RULES",
@@ -35,6 +48,7 @@ __all__ = [
     "event_rules",
     "guarantor_rules",
     "header_rules",
+    "is_number",
     "issue_rules",
     "look_ahead_problems",
     "mediator_rules",
@@ -50,12 +64,32 @@ __all__ = [
 
 
 def is_number(value: Any) -> bool:
-    """A finite int or float (booleans are not numbers)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite int or float (booleans are not numbers), or a design's column of numbers (an array)."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iuf"
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _table(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def _at(value: Any, sample: int | None) -> Any:
+    """A value of one sample (a column's entry; a fixed value as it is)."""
+    if isinstance(value, np.ndarray):
+        value = value[sample] if value.ndim and sample is not None else value
+        return value.item() if isinstance(value, np.ndarray | np.generic) else value
+    return value
+
+
+def every(conditions: list[Any]) -> Any:
+    """``c1 & c2 & ...`` of bools or per-sample arrays (True for none)."""
+    return reduce(lambda a, b: a & b, conditions, True)
 
 
 @dataclass
@@ -70,6 +104,8 @@ class RuleContext:
     data: Mapping[str, Any]
     source: str
     found: list[Problem] = field(default_factory=list)
+    describe: Callable[[int], str] | None = None
+    """In a design check: names sample k and its varied values (appended to each problem, in brackets)."""
 
     @property
     def issues(self) -> dict:
@@ -86,6 +122,14 @@ class RuleContext:
         """The ``[scenario]`` table."""
         return _table(self.data.get("scenario"))
 
+    @property
+    def mediator(self) -> str | None:
+        """The mediator's party id: ``scenario.mediator``, else a party ``us``, else None."""
+        named = self.header.get("mediator")
+        if named is not None:
+            return named if isinstance(named, str) else None
+        return "us" if "us" in self.parties else None
+
     @cached_property
     def bounds(self) -> dict[str, tuple[float, float]]:
         """``(min, max)`` of every issue whose min and max are numbers with min < max."""
@@ -96,14 +140,53 @@ class RuleContext:
                 out[iid] = (lo, hi)
         return out
 
-    def bad(self, path: str, message: str) -> None:
-        """Record a problem with the field at ``path``."""
+    def bad(self, path: str, message: str, when: Any = True, **values: Any) -> bool:
+        """Record a problem with the field at ``path`` where ``when`` holds; whether one was recorded.
+
+        Args:
+            path: Dotted path of the field.
+            message: What is wrong; with ``values``, a template whose
+                ``{name}`` fields are filled from them (at the first sample
+                where ``when`` holds, in a design check).
+            when: A bool, or one bool per sample of a design.
+            **values: Values quoted in the message.
+        """
+        mask = np.asarray(when)
+        sample = None
+        if mask.ndim:
+            hits = np.flatnonzero(mask)
+            if not hits.size:
+                return False
+            sample = int(hits[0])
+        elif not mask:
+            return False
+        if values:
+            message = message.format(**{name: _at(value, sample) for name, value in values.items()})
+        if sample is not None and self.describe is not None:
+            message = f"{message} ({self.describe(sample)})"
         self.found.append(Problem(self.source, path, message))
+        return True
 
     def take(self) -> list[Problem]:
         """The problems recorded so far (and forget them)."""
         found, self.found = self.found, []
         return found
+
+    def first(self, path: str, checks: list[tuple[Any, str]], **values: Any) -> bool:
+        """Record one problem at ``path``: the first of ``checks`` ``(when, message)`` at the earliest sample."""
+        masks = [np.asarray(when) for when, _ in checks]
+        if all(mask.ndim == 0 for mask in masks):
+            return any(self.bad(path, message, when, **values) for when, message in checks if bool(when))
+        rows = max(mask.size for mask in masks)
+        stacked = np.stack([np.broadcast_to(mask, (rows,)) for mask in masks])
+        hits = np.flatnonzero(stacked.any(axis=0))
+        if not hits.size:
+            return False
+        sample = int(hits[0])
+        check = int(np.flatnonzero(stacked[:, sample])[0])
+        only = np.zeros(rows, dtype=bool)
+        only[sample] = True
+        return self.bad(path, checks[check][1], only, **values)
 
     def known_issue(self, path: str, iid: str) -> bool:
         """Whether ``iid`` names an issue; records a problem when not."""
@@ -116,9 +199,14 @@ class RuleContext:
         """A position on issue ``iid``: a known issue, inside its min..max."""
         if not self.known_issue(path, iid):
             return
-        if iid in self.bounds and is_number(value) and not self.bounds[iid][0] <= value <= self.bounds[iid][1]:
+        if iid in self.bounds and is_number(value):
             lo, hi = self.bounds[iid]
-            self.bad(path, f"must be in [{lo}, {hi}] (the issue's min..max); got {value}")
+            self.bad(
+                path,
+                f"must be in [{lo:g}, {hi:g}] (the issue's min..max); got {{value}}",
+                (value < lo) | (value > hi),
+                value=value,
+            )
 
     def bounds_table(self, path: str, iid: str, line: Any) -> bool:
         """A ``{min, max}`` table on an issue: known issue, inside its range, min <= max."""
@@ -131,25 +219,37 @@ class RuleContext:
         for key, value in (("min", lo), ("max", hi)):
             if is_number(value):
                 self.in_bounds(f"{path}.{key}", iid, value)
-        if is_number(lo) and is_number(hi) and lo > hi:
-            self.bad(path, f"min must be <= max; got min {lo} > max {hi}")
+        if is_number(lo) and is_number(hi):
+            self.bad(path, "min must be <= max; got min {lo} > max {hi}", lo > hi, lo=lo, hi=hi)
         return True
 
     def round_path(self, where: str, path: Any, low: float, high: float, what: str) -> None:
         """A ``[[round, value], ...]`` path: increasing rounds from 0, values in ``[low, high]``."""
         if not isinstance(path, list):
             return
-        last = -1.0
+        last: Any = -1.0
+        alive: Any = True  # per sample: no problem with the rounds so far (a file stops at the first)
         for k, point in enumerate(path):
             if not (isinstance(point, list) and len(point) == 2 and all(is_number(v) for v in point)):
                 self.bad(f"{where}[{k}]", "each point must be [round, value]")
                 return
-            if point[0] < 0 or point[0] <= last:
-                self.bad(f"{where}[{k}]", f"rounds must be >= 0 and increasing; got {point[0]} after {last:g}")
+            r, v = point
+            order, late = (r < 0) | (r <= last), r > PATH_ROUND.high
+            self.first(
+                f"{where}[{k}]",
+                [
+                    (alive & order, "rounds must be >= 0 and increasing; got {r} after {last:g}"),
+                    (alive & late, f"rounds must be <= {PATH_ROUND.high:_.0f}; got {{r}}"),
+                    (alive & ((v < low) | (v > high)), f"{what} must be in [{low:g}, {high:g}]; got {{v}}"),
+                ],
+                r=r,
+                last=last,
+                v=v,
+            )
+            alive = np.logical_and(alive, np.logical_not(np.logical_or(order, late)))
+            if not np.any(alive):
                 return
-            last = point[0]
-            if not low <= point[1] <= high:
-                self.bad(f"{where}[{k}]", f"{what} must be in [{low:g}, {high:g}]; got {point[1]}")
+            last = r
         if not path:
             self.bad(where, "needs at least one [round, value] point")
 
@@ -165,12 +265,16 @@ def table_rules(ctx: RuleContext) -> list[Problem]:
     raw_parties = ctx.data.get("parties")
     if isinstance(raw_parties, dict) and len(raw_parties) < 2:
         ctx.bad("parties", f"needs at least two parties; got {len(raw_parties)}")
+    chars = limit("name_chars").value
     for iid in ctx.issues:
-        if not IDENTIFIER.match(iid):
-            ctx.bad(f"issues.{iid}", "issue id must be an identifier (letters, digits, _)")
+        if not is_identifier(iid):
+            ctx.bad(f"issues.{iid}", f"issue id must be an identifier (letters, digits, _; at most {chars})")
     for pid in _table(raw_parties):
-        if not IDENTIFIER.match(pid):
-            ctx.bad(f"parties.{pid}", "party id must be an identifier (letters, digits, _)")
+        if not is_identifier(pid):
+            ctx.bad(f"parties.{pid}", f"party id must be an identifier (letters, digits, _; at most {chars})")
+    for cid in _table(ctx.data.get("coalitions")):
+        if not is_identifier(cid):
+            ctx.bad(f"coalitions.{cid}", f"coalition id must be an identifier (letters, digits, _; at most {chars})")
     return ctx.take()
 
 
@@ -183,8 +287,15 @@ def issue_rules(ctx: RuleContext) -> list[Problem]:
         if is_number(lo) and is_number(hi) and lo >= hi:
             ctx.bad(f"issues.{iid}.max", f"must be greater than min ({lo}); got {hi}")
         step = issue.get("step")
-        if iid in ctx.bounds and is_number(step) and step > hi - lo:
-            ctx.bad(f"issues.{iid}.step", f"must be in (0, {hi - lo}] (max - min); got {step}")
+        if iid in ctx.bounds and is_number(step) and step > 0:
+            ctx.bad(
+                f"issues.{iid}.step", f"must be in (0, {hi - lo}] (max - min); got {{step}}", step > hi - lo, step=step
+            )
+            grid = limit("grid_points")
+            points = (hi - lo) / step + 1
+            ctx.bad(
+                f"issues.{iid}.step", f"too fine: {grid.message('{points:.3g}')}", points > grid.value, points=points
+            )
         for key in _table(issue.get("levels")):
             try:
                 level = float(key)
@@ -211,8 +322,9 @@ def preference_rules(ctx: RuleContext) -> list[Problem]:
                     ctx.in_bounds(f"parties.{pid}.ideal.{iid}", iid, value)
                 elif iid not in ctx.issues:
                     ctx.bad(f"parties.{pid}.salience.{iid}", f"unknown issue {iid!r}; issues: {', '.join(ctx.issues)}")
-            if key == "salience" and table and all(is_number(v) and v == 0 for v in table.values()):
-                ctx.bad(f"parties.{pid}.salience", "at least one salience must be > 0")
+            if key == "salience" and table and all(is_number(v) for v in table.values()):
+                zero = every([v == 0 for v in table.values()])
+                ctx.bad(f"parties.{pid}.salience", "at least one salience must be > 0", zero)
         for iid in _table(party.get("curvature")):
             if iid not in ctx.issues:
                 ctx.bad(f"parties.{pid}.curvature.{iid}", f"unknown issue {iid!r}; issues: {', '.join(ctx.issues)}")
@@ -227,8 +339,18 @@ def red_line_rules(ctx: RuleContext) -> list[Problem]:
             if not ctx.bounds_table(f"parties.{pid}.red_lines.{iid}", iid, line):
                 continue
             lo, hi, x = line.get("min"), line.get("max"), ideal.get(iid)
-            if is_number(x) and ((is_number(lo) and x < lo) or (is_number(hi) and x > hi)):
-                ctx.bad(f"parties.{pid}.ideal.{iid}", f"lies outside the party's own red line on {iid}")
+            if not is_number(x):
+                continue
+            outside = (x < lo if is_number(lo) else False) | (x > hi if is_number(hi) else False)
+            shown_lo, shown_hi = ("{lo}" if is_number(lo) else "min"), ("{hi}" if is_number(hi) else "max")
+            ctx.bad(
+                f"parties.{pid}.ideal.{iid}",
+                f"lies outside the party's own red line on {iid} ([{shown_lo}, {shown_hi}]); got {{x}}",
+                outside,
+                x=x,
+                lo=lo,
+                hi=hi,
+            )
     return ctx.take()
 
 
@@ -250,8 +372,8 @@ def path_rules(ctx: RuleContext) -> list[Problem]:
     for pid, party in ctx.parties.items():
         ctx.round_path(f"parties.{pid}.walkaway_path", party.get("walkaway_path"), 0.0, 1.0, "walk-away values")
         drift = party.get("walkaway_drift", 0)
-        if party.get("walkaway_path") is not None and is_number(drift) and drift != 0:
-            ctx.bad(f"parties.{pid}.walkaway_path", "give walkaway_drift or walkaway_path, not both")
+        if party.get("walkaway_path") is not None and is_number(drift):
+            ctx.bad(f"parties.{pid}.walkaway_path", "give walkaway_drift or walkaway_path, not both", drift != 0)
     return ctx.take()
 
 
@@ -263,9 +385,9 @@ def guarantor_rules(ctx: RuleContext) -> list[Problem]:
             continue
         if not agree:
             ctx.bad(f"parties.{pid}.must_agree_on", "must name at least one issue (omit it for every issue)")
-        for iid in agree:
-            if iid not in ctx.issues:
-                ctx.bad(f"parties.{pid}.must_agree_on", f"unknown issue {iid!r}; issues: {', '.join(ctx.issues)}")
+        for iid in agree:  # entries that are not strings are refused by their field
+            if isinstance(iid, str) and iid not in ctx.issues:
+                ctx.bad(f"parties.{pid}.must_agree_on", f"unknown issue {shown(iid)}; issues: {', '.join(ctx.issues)}")
     return ctx.take()
 
 
@@ -289,13 +411,13 @@ def coalition_rules(ctx: RuleContext) -> list[Problem]:
     for cid, coalition in _table(ctx.data.get("coalitions")).items():
         if not isinstance(coalition, dict) or not isinstance(coalition.get("members"), list):
             continue
-        members = coalition["members"]
+        members = [m for m in coalition["members"] if isinstance(m, str)]  # others are refused by their field
         where = f"coalitions.{cid}.members"
         if len(members) < 2 or len(set(members)) != len(members):
             ctx.bad(where, "must name at least two different parties")
         for pid in members:
             if pid not in parties:
-                ctx.bad(where, f"unknown party {pid!r}; parties: {', '.join(parties)}")
+                ctx.bad(where, f"unknown party {shown(pid)}; parties: {', '.join(parties)}")
             elif pid in membership:
                 ctx.bad(where, f"{pid} is already in coalition {membership[pid]}; a party joins one coalition")
             else:
@@ -307,24 +429,29 @@ def header_rules(ctx: RuleContext) -> list[Problem]:
     """The name names a folder; known choices; the mediator, its bias and the main parties name parties."""
     header, parties = ctx.header, _table(ctx.data.get("parties"))
     name = header.get("name")
-    if isinstance(name, str) and not NAME.match(name):
-        ctx.bad("scenario.name", f"must be letters, digits, '-', '_' or '.' (it names a folder); got {name!r}")
+    chars = limit("name_chars").value
+    if isinstance(name, str) and not is_name(name) and len(name) <= chars and not control_characters(name):
+        ctx.bad(
+            "scenario.name",
+            f"must be letters, digits, '-', '_' or '.', at most {chars} (it names a folder); got {shown(name)}",
+        )
     failure = header.get("ratification_failure")
     if isinstance(failure, str) and failure not in ("continue", "end"):
-        ctx.bad("scenario.ratification_failure", f"must be continue or end; got {failure!r}")
+        ctx.bad("scenario.ratification_failure", f"must be continue or end; got {shown(failure)}")
     mediator = header.get("mediator")
     if isinstance(mediator, str) and mediator not in parties:
-        ctx.bad("scenario.mediator", f"must be a party id ({', '.join(parties)}); got {mediator!r}")
+        ctx.bad("scenario.mediator", f"must be a party id ({', '.join(parties)}); got {shown(mediator)}")
     for pid in _table(header.get("mediator_bias")):
         if pid not in parties:
             ctx.bad(f"scenario.mediator_bias.{pid}", f"unknown party; parties: {', '.join(parties)}")
     main = header.get("main_parties")
     if isinstance(main, list):
+        main = [pid for pid in main if isinstance(pid, str)]  # others are refused by their field
         if len(main) != 2 or len(set(main)) != 2:
             ctx.bad("scenario.main_parties", "must name two different parties")
         for pid in main:
             if pid not in parties:
-                ctx.bad("scenario.main_parties", f"must name parties ({', '.join(parties)}); got {pid!r}")
+                ctx.bad("scenario.main_parties", f"must name parties ({', '.join(parties)}); got {shown(pid)}")
     return ctx.take()
 
 
@@ -334,7 +461,12 @@ def opening_rules(ctx: RuleContext) -> list[Problem]:
     if isinstance(opening, str) and opening not in OPENING_RULES:
         ctx.bad(
             "scenario.opening",
-            f"must be one of {', '.join(OPENING_RULES)} or a table {{issue = value}}; got {opening!r}",
+            f"must be one of {', '.join(OPENING_RULES)} or a table {{issue = value}}; got {shown(opening)}",
+        )
+    elif opening == "mediator" and ctx.mediator is None:
+        ctx.bad(
+            "scenario.opening",
+            "is mediator, but the scenario has no mediator: name one (scenario.mediator) or use compromise",
         )
     elif isinstance(opening, dict):
         for iid in ctx.issues:
