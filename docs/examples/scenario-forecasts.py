@@ -41,7 +41,7 @@ for name, f in found.items():
     dates = "; ".join(f"{date}: {pct(p)}" for date, p in f["p_deal_by"].items())
     horizon = f"{pct(f['p_deal'])} ({f['horizon']} rounds, to {f['calendar']['horizon_date']})"
     r = f["round"]
-    median = "-" if r["p50"] is None else f"{r['p50']:.0f} (80%: {r['p10']:.0f}-{r['p90']:.0f})"
+    median = "-" if r["p50"] is None else f"round {r['p50']:.0f} (80%: {r['p10']:.0f}-{r['p90']:.0f})"
     ends = f["ended_by"]
     walkout = f"{pct(ends['walkout'])} ({pct(f['walkout']['ukraine'])})"
     print(
