@@ -110,10 +110,10 @@ def test_apply_values_maps_paths_to_kernel_units():
     p = apply_values(
         base,
         s,
-        {"parties.ukraine.ideal.army_cap": [620.0, 1000.0], "parties.russia.salience.nato": [0.0, 0.8]},
+        {"parties.ukraine.ideal.army_cap": [810.0, 1000.0], "parties.russia.salience.nato": [0.0, 0.8]},
     )
     a, i = s.party_ids.index("ukraine"), s.issue_ids.index("army_cap")
-    assert p.prefs.ideal[:, a, i].tolist() == [0.6, 1.0]  # (620 - 50) / 950
+    assert p.prefs.ideal[:, a, i].tolist() == [0.8, 1.0]  # (810 - 50) / 950 (above Ukraine's 800k line, issue #15)
     r = s.party_ids.index("russia")
     np.testing.assert_allclose(p.prefs.weight[:, r].sum(axis=-1), 1.0)
     assert parameter_slot(s, "scenario.mediator_bias.russia").field == "mediation.bias"
