@@ -194,7 +194,12 @@ def _parent(data: Any, path: tuple) -> Any:
 
 
 def set_at(data: dict, path: tuple, value: Any) -> None:
-    _parent(data, path)[path[-1]] = value
+    """Set ``path`` in ``data``, creating missing tables on the way (a scenario need not have every table: the
+    recalibrated Geneva file of issue #15 has ``mediator_lean`` and no ``mediator_bias``)."""
+    node = data
+    for key in path[:-1]:
+        node = node.setdefault(key, {}) if isinstance(node, dict) else node[key]
+    node[path[-1]] = value
 
 
 def delete_at(data: dict, path: tuple) -> None:

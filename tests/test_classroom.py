@@ -9,6 +9,7 @@ from conftest import GENEVA, four_party_data, write_scenario
 from sim.core.errors import UserError
 from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario
+from sim.report.tables import ENDING_WORDS
 from sim.ui.classroom import (
     ClassroomModel,
     Snapshot,
@@ -76,12 +77,17 @@ def test_model_params_are_mesa_inputs():
 def test_untouched_model_is_the_cli_run():
     model = ClassroomModel(GENEVA)
     assert model.changes == {} and model.scenario is model.base
-    outcome = run(load_scenario(GENEVA))
-    t, agreement, deal = end_state(model)
-    assert agreement and t == outcome.round
-    assert model.scenario.to_units(np.array(deal), on_grid=True).tolist() == pytest.approx(
-        [outcome.deal[i] for i in model.scenario.issue_ids]
-    )
+    # the file's own run (seed 7: the talks break down) and a seed whose run ends in a deal (issue #15's Geneva)
+    for seed, ending in ((None, "breakdown"), (3, "deal")):
+        model = ClassroomModel(GENEVA) if seed is None else ClassroomModel(GENEVA, seed=seed)
+        outcome = run(load_scenario(GENEVA), seed=seed)
+        assert outcome.ended_by == ending
+        t, agreement, deal = end_state(model)
+        assert agreement == outcome.agreement and t == outcome.end_round
+        if agreement:
+            assert model.scenario.to_units(np.array(deal), on_grid=True).tolist() == pytest.approx(
+                [outcome.deal[i] for i in model.scenario.issue_ids]
+            )
 
 
 def test_changes_apply_to_the_scenario():
@@ -119,7 +125,12 @@ def test_save_as_scenario_round_trips(tmp_path):
     # loading it reproduces the same run: same deal, same round
     assert end_state(ClassroomModel(path)) == end_state(ClassroomModel(GENEVA, **CHANGES))
     from_file = run(saved)
-    assert from_file.agreement and from_file.round == end_state(ClassroomModel(GENEVA, **CHANGES))[0]
+    t, agreement, deal = end_state(ClassroomModel(GENEVA, **CHANGES))
+    assert (from_file.end_round, from_file.agreement) == (t, agreement)
+    if agreement:
+        assert [from_file.deal[i] for i in saved.issue_ids] == pytest.approx(
+            saved.to_units(np.array(deal), on_grid=True)
+        )
     # and the saved file opens in the UI with every control at the saved value
     reopened = ClassroomModel(path)
     assert reopened.changes == {}
@@ -174,17 +185,28 @@ def test_summary_says_what_happened():
     assert any(line.startswith("Holding out: ") for line in lines)
     model.run_to_end()
     lines = summary(Snapshot.of(model), baseline_run(base), model.changes)
-    expected = run(load_scenario(GENEVA))  # the file's own run, whatever its calibration
-    army_cap = load_scenario(GENEVA).issue("army_cap").format(expected.deal["army_cap"])
-    assert lines[0].startswith(f"Deal in round {expected.round}: Withdrawal from Ukrainian-held Donetsk ")
-    assert f"Peacetime cap on Ukraine's armed forces {army_cap}" in lines[0]
-    assert f"The file as loaded (geneva-2025-11): deal in round {expected.round}." in lines
+    expected = run(load_scenario(GENEVA))  # the file's own run: since issue #15 the talks break down (seed 7)
+    assert expected.ended_by == "breakdown"
+    assert lines[0] == (
+        f"No deal after {expected.end_round} rounds: {ENDING_WORDS['breakdown']}; "
+        "every party falls back on its walk-away value."
+    )
+    assert "Round 1: Bloomberg publishes the Witkoff-Ushakov call." in lines  # the events that happened
+    assert f"The file as loaded (geneva-2025-11): no deal after {expected.end_round} rounds." in lines
 
-    stubborn = ClassroomModel(GENEVA, ukraine__walkaway=0.95, ukraine__walkaway_drift=0.0).run_to_end()
+    dealt = ClassroomModel(GENEVA, seed=3).run_to_end()  # a seed whose run ends in a deal
+    lines = summary(Snapshot.of(dealt), baseline_run(base), dealt.changes)
+    expected = run(load_scenario(GENEVA), seed=3)
+    army_cap = load_scenario(GENEVA).issue("army_cap").format(expected.deal["army_cap"])
+    assert lines[0].startswith(f"Deal in round {expected.round}: Donetsk: land Ukraine gives up ")
+    assert f"Peacetime cap on Ukraine's armed forces {army_cap}" in lines[0]
+    assert "Changed from the file: scenario.seed 7 -> 3." in lines[-1]
+
+    stubborn = ClassroomModel(GENEVA, ukraine__walkaway=0.95, ukraine__walkaway_drift=0.0, seed=3).run_to_end()
     lines = summary(Snapshot.of(stubborn), baseline_run(base), stubborn.changes)
     assert lines[0] == (
-        "No deal after 40 rounds: the round limit came with no text everyone accepts; "
-        "every party falls back on its walk-away value."
+        "No deal after 12 rounds: Ukraine walked out: the text had been worse for it than fighting on for 12 "
+        "rounds in a row; every party falls back on its walk-away value."
     )
     assert "Changed from the file: parties.ukraine.walkaway 0.6 -> 0.95, " in lines[-1]
 
@@ -197,29 +219,49 @@ def test_scenario_files_lists_the_folder(tmp_path):
     assert list(files) == ["a.toml", "b.toml", GENEVA.name]
 
 
-def test_every_walkaway_slider_acts_when_a_path_replaces_value_and_drift():
-    # us-28-point: Ukraine's walk-away follows [[0, 0.60], [2, 0.588], [3, 0.55], [40, 0.328]]
-    path = GENEVA.parent / "us-28-point-2025-11.toml"
+def test_a_snapshot_lists_its_events_for_the_figures(tmp_path):
+    """issue #15: the UI's figures mark events, so a Snapshot gives them as an Outcome does (it raised before)."""
+    from sim.report.plots import trajectories_figure
+
+    data = four_party_data()
+    data["events"] = [{"label": "shock", "round": 2, "shift": {"parties.u.walkaway": -0.1}}]
+    model = ClassroomModel(write_scenario(tmp_path / "shock.toml", data))
+    model.step()
+    assert Snapshot.of(model).events() == [{"label": "shock", "round": 2, "happened": False}]
+    model.step()
+    snapshot = Snapshot.of(model)
+    assert snapshot.events() == [{"label": "shock", "round": 2, "happened": True}]
+    trajectories_figure(snapshot)
+
+
+def test_every_walkaway_slider_acts_when_a_path_replaces_value_and_drift(tmp_path):
+    # U's walk-away follows [[0, 0.60], [2, 0.588], [3, 0.55], [40, 0.328]] (the old us-28-point path; since
+    # issue #15 no shipped file has one)
+    data = four_party_data()
+    del data["parties"]["u"]["walkaway_drift"]
+    data["parties"]["u"]["walkaway_path"] = [[0, 0.6], [2, 0.588], [3, 0.55], [40, 0.328]]
+    path = write_scenario(tmp_path / "path.toml", data)
     s = load_scenario(path)
     found = controls(s)
-    assert "ukraine__walkaway" not in found and "ukraine__walkaway_drift" not in found  # they would do nothing
-    points = [found[f"ukraine__walkaway_path__{k}"] for k in range(4)]
-    assert [c.label for c in points] == [f"Ukraine: walk-away in round {r}" for r in (0, 2, 3, 40)]
+    assert "u__walkaway" not in found and "u__walkaway_drift" not in found  # they would do nothing
+    points = [found[f"u__walkaway_path__{k}"] for k in range(4)]
+    assert [c.label for c in points] == [f"U: walk-away in round {r}" for r in (0, 2, 3, 40)]
     assert [c.value for c in points] == [0.6, 0.588, 0.55, 0.328]
-    assert "russia__walkaway" in found and "russia__walkaway_drift" in found  # no path: value and drift
-    assert "Ukraine's walk-away follows a path in the file (rounds 0, 2, 3, 40" in control_notes(s)["ukraine"]
-    assert "russia" not in control_notes(s)
+    assert "r__walkaway" in found and "r__walkaway_drift" in found  # no path: value and drift
+    assert "U's walk-away follows a path in the file (rounds 0, 2, 3, 40" in control_notes(s)["u"]
+    assert "r" not in control_notes(s)
     base = ClassroomModel(path)
-    moved = ClassroomModel(path, ukraine__walkaway_path__3=0.2)
-    assert moved.changes == {"parties.ukraine.walkaway_path.3.1": (0.328, 0.2)}
+    moved = ClassroomModel(path, u__walkaway_path__3=0.2)
+    assert moved.changes == {"parties.u.walkaway_path.3.1": (0.328, 0.2)}
     base.run_to_end()
     moved.run_to_end()
-    # the slider acts: Ukraine's walk-away in round 5 is on the moved path
-    assert moved.history[5].walkaway[0, 1] == pytest.approx(np.interp(5, [0, 2, 3, 40], [0.6, 0.588, 0.55, 0.2]))
-    assert base.history[5].walkaway[0, 1] == pytest.approx(np.interp(5, [0, 2, 3, 40], [0.6, 0.588, 0.55, 0.328]))
+    u = s.party_ids.index("u")
+    # the slider acts: U's walk-away in round 5 is on the moved path
+    assert moved.history[5].walkaway[0, u] == pytest.approx(np.interp(5, [0, 2, 3, 40], [0.6, 0.588, 0.55, 0.2]))
+    assert base.history[5].walkaway[0, u] == pytest.approx(np.interp(5, [0, 2, 3, 40], [0.6, 0.588, 0.55, 0.328]))
     assert end_state(moved) != end_state(base)
-    saved = load_scenario_text(scenario_toml(s, moved.values), GENEVA.parent)
-    assert saved.party("ukraine").walkaway_path[3] == (40.0, 0.2)
+    saved = load_scenario_text(scenario_toml(s, moved.values), tmp_path)
+    assert saved.party("u").walkaway_path[3] == (40.0, 0.2)
 
 
 def test_a_path_that_starts_late_keeps_the_round_0_slider():

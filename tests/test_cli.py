@@ -23,14 +23,18 @@ def workdir(tmp_path, monkeypatch):
 
 
 def test_run_prints_table_and_writes_default_dir(workdir, capsys):
-    assert main(["run", "scenarios/geneva-2025-11.toml"]) == 0
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--draws", "50"]) == 0
     out = capsys.readouterr().out
-    assert "Deal in round" in out
+    # the file's own run (seed 7) breaks down (issue #15's calibration: a breakdown risk each round)
+    assert "No deal after 11 rounds (2025-12-31): the talks broke down" in out
     assert "thousand troops" in out
-    assert "Distance of the deal to the Nash solution" in out
     target = workdir / "results" / "geneva-2025-11" / "mediated-seed7"
     for name in ("outcome.json", "rounds.csv", "trajectories.png", "utilities.png", "utility_plane.png"):
         assert (target / name).stat().st_size > 0
+    assert main(["run", "scenarios/geneva-2025-11.toml", "--seed", "3", "--no-forecast", "--no-figures"]) == 0
+    out = capsys.readouterr().out
+    assert "Deal in round 14 (2026-01-11)" in out
+    assert "Distance of the deal to the Nash solution" in out
 
 
 def test_run_flags_are_recorded(workdir):

@@ -74,13 +74,13 @@ def test_compare_says_when_an_issue_is_on_different_scales(tmp_path, capsys):
     rows = {line.split()[0]: line for line in printed.splitlines() if line.strip()}
     assert "territory *" in printed and "nato *" not in printed
     assert "* territory: the scales differ, so the numbers do not compare across scenarios:" in printed
-    assert "    geneva-2025-11: Withdrawal from Ukrainian-held Donetsk, 0..1 share" in printed
-    assert "    russia-maximal: Withdrawal from Ukrainian-held parts of the four oblasts, 0..1 share" in printed
+    assert "    geneva-2025-11: Donetsk: land Ukraine gives up, 0..1 share" in printed
+    assert "    russia-maximal: Land Ukraine gives up in the four oblasts, 0..1 share" in printed
     assert rows["nato"].startswith("nato ")
     with open(tmp_path / "scenarios.csv") as f:
         table = {r["scenario"]: r for r in csv.DictReader(f)}
-    assert table["geneva-2025-11"]["scale.territory"] == "Withdrawal from Ukrainian-held Donetsk, 0..1 share"
-    assert table["russia-maximal"]["scale.territory"].startswith("Withdrawal from Ukrainian-held parts of the four")
+    assert table["geneva-2025-11"]["scale.territory"] == "Donetsk: land Ukraine gives up, 0..1 share"
+    assert table["russia-maximal"]["scale.territory"].startswith("Land Ukraine gives up in the four oblasts")
     cap = "Peacetime cap on Ukraine's armed forces, 50..1000 thousand troops"
     assert table["geneva-2025-11"]["scale.army_cap"] == cap
 

@@ -14,8 +14,15 @@ def test_compromise_protocol_equals_benchmark_and_is_one_shot():
     out = run(s, protocol="compromise")
     assert out.forecast and out.round == out.end_round == 1
     bench = out.benchmarks["compromise"]
-    for iid in s.issue_ids:
+    for issue in s.issues:
+        iid = issue.id
+        if issue.discrete:  # the forecast is the benchmark's value, put on the nearest option (issue #15's files)
+            assert out.raw_deal[iid] == pytest.approx(bench[iid], abs=1e-9)
+            nearest = min(issue.levels, key=lambda level: abs(level - bench[iid]))
+            assert out.deal[iid] == nearest
+            continue
         assert out.deal[iid] == pytest.approx(bench[iid], abs=0.5 if iid == "army_cap" else 1e-9)
+    assert any(issue.discrete for issue in s.issues)
 
 
 def test_compromise_says_who_would_sign_it():

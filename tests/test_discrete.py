@@ -118,6 +118,23 @@ def test_geneva_with_options_runs():
     assert all(any(abs(v - level) < 1e-9 for level in nato.levels) for v in out.history.text[:, 1])
 
 
+def test_run_many_measures_the_distance_to_the_nash_package():
+    """issue #15: the batched engine's distance_to_nash uses the Nash solution over packages, as a single run does
+    (it took the continuous Nash point, so the two disagreed on any scenario with a discrete issue)."""
+    from sim.engine.batch import run_many
+
+    data = _packages_data()
+    data["issues"]["land"]["levels"] = {"0": "none", "1": "all"}  # two options: the continuous Nash lies between
+    data["issues"]["bloc"] = {"min": 0, "max": 1}  # and one continuous issue, equally weighted
+    for pid in ("r", "u"):
+        data["parties"][pid]["salience"] = {"land": 0.5, "bloc": 0.5}
+    s = scenario_from_dict(data)
+    one = run(s, protocol="mediated")
+    assert one.agreement and one.benchmarks["nash"]["land"] in (0.0, 1.0)
+    table = run_many(s, {"parties.r.walkaway": [s.party("r").walkaway]}, seeds=[s.seed], protocol="mediated")
+    assert table["distance_to_nash"][0] == pytest.approx(one.distance_to_nash, abs=1e-9)
+
+
 @pytest.mark.parametrize(("text", "target"), [(0.0, 0.5), (1.0, 0.5), (0.5, 0.0), (0.5, 1.0)])
 def test_a_text_on_an_option_stays_there_whichever_side_the_target_is(text, target):
     # Found by the mirror property (tests/test_properties.py): an equilibrium offer at the top option,

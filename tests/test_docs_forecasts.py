@@ -24,7 +24,7 @@ DOC = ROOT / "docs" / "forecasts.md"
 
 COMMANDS = {
     "forecast": ["forecast", "scenarios/geneva-2025-11.toml", "--json"],
-    "explain": ["explain", "scenarios/geneva-2025-11.toml", "--json"],
+    "explain": ["explain", "scenarios/geneva-2025-11.toml", "--seed", "3", "--json"],  # seed 7 has no deal
     "score": ["score", "scenarios/istanbul-2022.toml", "scenarios/records/istanbul-2022.toml", "--json"],
 }
 """The documented commands (run from the project root; files go to a temporary folder)."""
@@ -59,22 +59,31 @@ def facts(pinned: dict) -> list[str]:
     f, e, s = pinned["forecast"], pinned["explain"], pinned["score"]
     cap = f["issues"]["army_cap"]
     ukraine = f["utilities"]["ukraine"]
-    rat = e["ratification"][0]
-    nato = next(b for b in e["binding"] if b["kind"] == "red_line")
+    ends = f["ended_by"]
     walk = next(b for b in e["binding"] if b["kind"] == "walkaway")
-    senate = next(b for b in e["binding"] if b["kind"] == "ratification")
+    nato = next(b for b in e["binding"] if b["kind"] == "red_line" and b["issue"] == "nato")
+    congress = next(b for b in e["binding"] if b["kind"] == "ratification" and b["party"] == "us")
+    failed = next(r for r in e["ratification"] if r["party"] == "us")
+    vote = next(r for r in e["ratification"] if r["kind"] == "vote")
+    without = (
+        f"without it there would be no deal within {f['horizon']} rounds"
+        if not nato["without"]["deal"]
+        else f"without it the NATO path would be {nato['without']['value']:.2f}"
+    )
     return [
         f'"p_deal": {f["p_deal"]}',
         f"P(deal) within {f['horizon']} rounds is {f['p_deal']:.0%}",
         f"median round {f['round']['p50']:.0f} (80% band {f['round']['p10']:.0f}-{f['round']['p90']:.0f})",
         f"army cap {cap['p10']:.0f}-{cap['p90']:.0f} thousand troops (median {cap['p50']:.0f})",
         f"Ukraine's utility {ukraine['p10']:.3f}-{ukraine['p90']:.3f}",
-        f"at most {nato['bound']:g} on NATO (the deal is at {nato['value']:.2f}); "
-        f"without it the NATO path would be {nato['without']['value']:.2f}",
-        f"Ukraine accepts with {walk['slack']:.4f} utility to spare",
-        f"round {rat['round']}: sanctions relief {rat['value']:.4f} against the US win-set's bound "
-        f"{rat['bound']:g}, margin {rat['margin']:+.4g}",
-        f"the deal would come in round {senate['without']['round']} instead",
+        f"in a walk-out in {ends['walkout']:.0%} of runs, a breakdown in {ends['breakdown']:.0%}",
+        f"{walk['party'].title()} accepts with {walk['slack']:.4f} utility to spare",
+        f"at most {nato['bound']:g} on NATO (the deal is at {nato['value']:.2f}); {without}",
+        f"the deal is at {congress['value']:.4f}, just under the bound",
+        f"In round {failed['round']} the text had failed there: sanctions relief {failed['value']:.4f} against the US "
+        f"win-set's bound {failed['bound']:g}, margin {failed['margin']:+.3f}",
+        f"the text giving it {vote['value']:.3f} against an even-odds point of {vote['bound']:.3f}, "
+        f"a {vote['chance']:.0%} chance to pass",
         f"Brier score {s['brier']:.3f}",
         f"{s['coverage']['inside']} of {s['coverage']['n']} issue observations",
         f"P(deal by 2022-12-31) is {s['deals'][-1]['p_deal_by']:.0%}",

@@ -52,11 +52,21 @@ def test_with_default_swings_the_wide_range_still_ranks_first():
 
 
 def test_judgements_cover_every_kind_with_swings_inside_the_allowed_values():
-    s = load_scenario(GENEVA)
+    # Geneva writes (almost) every judgement as a range (issue #15); some are set back to points here, to check
+    # the default swings of each kind
+    points = {
+        "parties.russia.patience": 0.97,
+        "parties.ukraine.walkaway": 0.6,
+        "parties.ukraine.salience.territory": 0.95,
+        "parties.ukraine.red_lines.army_cap.min": 600,
+        "parties.russia.red_lines.territory.soften": 0.005,
+        "scenario.mediator_bias.russia": 1.5,
+    }
+    s = load_scenario(GENEVA).with_values(points)
     found = {j.path: j for j in judgements(s)}
-    assert list(found)[:6] == sorted(s.ranges)  # ranges first, as written
-    assert all(found[p].written for p in s.ranges)
-    assert found["scenario.opening.territory"].low == 0.5 and found["scenario.opening.territory"].base == 1.0
+    assert list(found)[: len(s.ranges)] == sorted(s.ranges)  # ranges first, as written
+    assert all(found[p].written for p in s.ranges) and not any(found[p].written for p in points)
+    assert found["scenario.opening.territory"].low == 0.0 and found["scenario.opening.territory"].base == 1.0
     assert found["parties.russia.patience"].high == pytest.approx(0.99)
     assert found["parties.ukraine.salience.territory"].high == 1.0  # clipped to [0, 1]
     walk = found["parties.ukraine.walkaway"]
@@ -73,13 +83,14 @@ def test_judgements_cover_every_kind_with_swings_inside_the_allowed_values():
 
 
 def test_walkaway_paths_swing_their_points():
-    from conftest import ROOT
-
-    s = load_scenario(ROOT / "scenarios" / "istanbul-2022.toml")
+    data = two_party_data(rounds=16)
+    del data["parties"]["b"]["walkaway_drift"]
+    data["parties"]["b"]["walkaway_path"] = [[0, 0.35], [4, 0.40], [6, 0.55], [16, 0.65]]
+    s = scenario_from_dict(data)
     found = {j.path: j for j in judgements(s)}
-    assert "parties.ukraine.walkaway" not in found  # Ukraine's walk-away is a path
-    point = found["parties.ukraine.walkaway_path.2.1"]
-    assert point.label == "Ukraine: walk-away at round 6" and (point.low, point.high) == pytest.approx((0.5, 0.6))
+    assert "parties.b.walkaway" not in found  # B's walk-away is a path
+    point = found["parties.b.walkaway_path.2.1"]
+    assert point.label == "B: walk-away at round 6" and (point.low, point.high) == pytest.approx((0.5, 0.6))
 
 
 def test_tornado_figure_draws():

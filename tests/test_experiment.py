@@ -185,8 +185,9 @@ def test_grid_design_values_and_replications():
 def test_montecarlo_draws_scenario_ranges(tmp_path):
     scenario = tmp_path / "s.toml"
     text = GENEVA.read_text().replace(
-        "walkaway = 0.55       # judgement", "walkaway = { low = 0.5, high = 0.6, value = 0.55 }  # judgement"
+        "walkaway = { low = 0.45, high = 0.65, value = 0.55 }", "walkaway = { low = 0.5, high = 0.6, value = 0.55 }"
     )
+    assert text != GENEVA.read_text()
     scenario.write_text(text)
     data = _with("experiment/design", "montecarlo")
     data["experiment"].update(scenario=str(scenario), runs=50)

@@ -86,14 +86,17 @@ def test_the_ratification_margin_printed_equals_value_minus_bound():
     assert f"(margin {value - 40.0:+.4g})" in sentence
 
 
-def test_geneva_us_senate_failure_names_the_bound_and_the_margin():
+def test_geneva_us_congress_failure_names_the_bound_and_the_margin():
     s = load_scenario(GENEVA)
-    outcome = run(s, solutions=NO_BENCHMARKS)
+    outcome = run(s, seed=3, solutions=NO_BENCHMARKS)  # seed 3: the table agrees in round 13, Congress does not
     failure = next(f for f in explain_run(outcome, counterfactuals=False).ratification if f["party"] == "us")
     k = s.issue_ids.index("sanctions_relief")
     value = float(outcome.history.text[failure["round"], k])
-    assert failure["bound"] == 0.75 and failure["margin"] == pytest.approx(value - 0.75, abs=1e-12)
-    assert 0 < failure["margin"] < 0.01  # a small overshoot of a judged bound, now said as such
+    bound = s.party("us").ratification.bounds["sanctions_relief"][1]
+    assert bound == 0.5  # the file's value (issue #15: below the draft's 0.75 the senators criticised)
+    assert failure["kind"] == "bounds" and failure["side"] == "max" and failure["round"] == 13
+    assert failure["bound"] == bound and failure["margin"] == pytest.approx(value - bound, abs=1e-12)
+    assert failure["margin"] > 0
 
 
 def test_a_failed_vote_reports_the_chance_it_had():
@@ -107,13 +110,15 @@ def test_a_failed_vote_reports_the_chance_it_had():
 
 
 def test_no_deal_names_the_clash_and_the_holdouts():
+    # Istanbul with Russia's guarantee line at 0.5 (its range is 0.4-0.8) and no breakdown: the lines never meet
     s = load_scenario(ROOT / "scenarios" / "istanbul-2022.toml")
+    s = s.with_values({"parties.russia.red_lines.guarantee.max": 0.5, "scenario.breakdown_risk": 0.0})
     e = explain_run(run(s, solutions=NO_BENCHMARKS))
     assert not e.agreement and e.to_dict()["binding"] == []
-    assert e.clashes == [{"issue": "guarantee", "min": 0.6, "min_party": "ukraine", "max": 0.58, "max_party": "russia"}]
+    assert e.clashes == [{"issue": "guarantee", "min": 0.6, "min_party": "ukraine", "max": 0.5, "max_party": "russia"}]
     assert {h["party"] for h in e.holdouts} == {"russia", "ukraine"}
     text = explanation_sentences(e)
-    assert text[0] == "No deal within 16 rounds."
+    assert text[0] == "No deal within 12 rounds."
     assert any("do not meet: Ukraine needs at least 0.60" in line for line in text)
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import GENEVA, two_party_data, write_scenario
+from conftest import two_party_data, write_scenario
 
 from sim.cli import main
 from sim.core.errors import UserError
@@ -140,10 +140,11 @@ def test_p_deal_by_dates_runs_past_the_horizon_when_needed():
 
 
 def test_dates_need_a_calendar_and_must_be_dates(tmp_path, capsys):
-    s = load_scenario(GENEVA)
+    plain = write_scenario(tmp_path / "plain.toml", split_with_walkaway_range())  # no start_date, no round_days
+    s = load_scenario(plain)
     with pytest.raises(UserError, match="needs a calendar"):
         forecast(s, runs=10, by=["2026-01-15"])
-    assert main(["forecast", str(GENEVA), "--runs", "10", "--by", "2026-01-15", "--no-figures"]) == 2
+    assert main(["forecast", str(plain), "--runs", "10", "--by", "2026-01-15", "--no-figures"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("negsim: error: --by: needs a calendar")
     path = write_scenario(tmp_path / "cal.toml", split_with_walkaway_range(start_date="2025-01-01", round_days=7))

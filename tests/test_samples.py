@@ -8,6 +8,7 @@ and names the first such sample.
 
 from __future__ import annotations
 
+import copy
 import re
 
 import numpy as np
@@ -17,9 +18,24 @@ from hypothesis import strategies as st
 
 from sim.core.errors import UserError
 from sim.core.scenario.samples import check_samples
-from sim.engine.scenarios import load_scenario
+from sim.engine.scenarios import load_scenario, scenario_from_dict
 
-SCENARIO = load_scenario(GENEVA)
+
+def _scenario_with_paths():
+    """The Geneva file with a territory ``no_deal_path`` and a Europe ``walkaway_path``, whose rules (increasing
+    rounds, values on the scale) this test needs: since issue #15 the shipped file moves the territory with the
+    front (``[battlefield]``, which excludes a no_deal_path) and gives walk-aways a drift."""
+    data = copy.deepcopy(load_scenario(GENEVA).data)
+    del data["battlefield"]
+    for party in data["parties"].values():
+        party.pop("front_sensitivity", None)
+    data["issues"]["territory"]["no_deal_path"] = [[0, 0.0], [40, 0.2]]
+    data["parties"]["europe"].pop("walkaway_drift", None)
+    data["parties"]["europe"]["walkaway_path"] = [[0, 0.4], [40, 0.3]]
+    return scenario_from_dict(data)
+
+
+SCENARIO = _scenario_with_paths()
 RANGES = {
     "parties.russia.ideal.nato": (0.0, 1.0),
     "parties.russia.red_lines.nato.max": (0.0, 1.0),

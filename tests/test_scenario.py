@@ -268,6 +268,17 @@ def test_ranges_give_point_and_are_recorded():
     assert s.ranges == {"parties.a.walkaway": (0.2, 0.4), "parties.b.walkaway": (0.1, 0.5)}
 
 
+def test_a_range_on_an_integer_field_validates_both_whole_ends():
+    # issue #15: walkout_after = { low = 4, high = 12, value = 8 } was refused ("got 4.0")
+    data = two_party_data()
+    data["parties"]["a"]["walkout_after"] = {"low": 4, "high": 12, "value": 8}
+    s = scenario_from_dict(data)
+    assert s.party("a").walkout_after == 8 and s.ranges == {"parties.a.walkout_after": (4.0, 12.0)}
+    data["parties"]["a"]["walkout_after"] = {"low": -1, "high": 12, "value": 8}
+    with pytest.raises(UserError, match=r"parties.a.walkout_after.low: must be an integer in \[0, "):
+        scenario_from_dict(data)
+
+
 def test_with_values_revalidates_and_changes_hash():
     s = scenario_from_dict(two_party_data())
     t = s.with_values({"parties.a.walkaway": 0.4, "scenario.mediator_bias.b": 2.0})
@@ -309,8 +320,8 @@ def test_geneva_scenario_is_calibrated_and_sourced():
 def test_issue_format_uses_units_and_levels():
     s = load_scenario(GENEVA)
     assert s.issue("army_cap").format(640.0) == "640 thousand troops"
-    assert s.issue("nato").format(0.5) == "0.50 (moratorium)"
-    assert s.issue("nato").format(0.45) == "0.45 (~moratorium)"
+    assert s.issue("nato").format(0.6) == "0.60 (moratorium)"
+    assert s.issue("nato").format(0.55) == "0.55 (~moratorium)"
 
 
 SHIPPED = sorted((GENEVA.parent).glob("*.toml"))
@@ -349,9 +360,17 @@ def test_every_shipped_scenario_runs():
             assert out.round == out.end_round
             for issue in s.issues:  # the deal lies on each issue's scale, in its units
                 assert issue.min <= out.deal[issue.id] <= issue.max, (path.name, issue.id)
-        else:  # talks end at the round limit, or earlier only by a failed ratification that ends them
-            ended_early = out.end_round < s.rounds
-            assert not ended_early or (s.ratification_failure == "end" and out.ratification_failures()), path.name
+        else:  # talks end at the round limit, or earlier only for a reason the scenario allows (issue #15:
+            # the recalibrated files have a breakdown risk and walk-out thresholds)
+            assert (out.end_round < s.rounds) == (out.ended_by != "round_limit"), path.name
+            if out.ended_by == "ratification":
+                assert s.ratification_failure == "end" and out.ratification_failures(), path.name
+            elif out.ended_by == "breakdown":
+                assert s.breakdown_risk > 0, path.name
+            elif out.ended_by == "walkout":
+                assert out.walked_out, path.name
+            else:
+                assert out.ended_by == "round_limit", (path.name, out.ended_by)
 
 
 def test_classroom_answers_worked_by_hand():

@@ -4,29 +4,44 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import GENEVA, ROOT
+from conftest import GENEVA, two_party_data
 
 from sim.core.compile import compile_params
 from sim.core.errors import UserError
 from sim.core.params import KernelParams
 from sim.core.slots import apply_values
 from sim.core.table_slots import split_table_values, table_slot
-from sim.engine.scenarios import load_scenario
+from sim.engine.scenarios import load_scenario, scenario_from_dict
 
-ISTANBUL = ROOT / "scenarios" / "istanbul-2022.toml"
+PATHS = "paths"
+"""A small scenario with walk-away paths and a no-deal path (no shipped file has them since issue #15)."""
+
+
+def paths_data() -> dict:
+    data = two_party_data(rounds=16)
+    data["issues"]["x"]["no_deal_path"] = [[0, 0], [16, 20]]
+    for pid, path in (("a", [[0, 0.6], [4, 0.45], [16, 0.5]]), ("b", [[0, 0.35], [4, 0.4], [6, 0.55], [16, 0.65]])):
+        del data["parties"][pid]["walkaway_drift"]
+        data["parties"][pid]["walkaway_path"] = path
+    return data
+
+
+def scenario_of(file):
+    return scenario_from_dict(paths_data()) if file == PATHS else load_scenario(file)
+
 
 CASES = [
     (GENEVA, "parties.russia.red_lines.territory.soften", [0.0, 0.004, 0.02], "red_lines.soften"),
     (GENEVA, "parties.russia.red_lines.territory.cost", [0.0, 0.05, 0.2], "red_lines.cost"),
-    (GENEVA, "parties.us.ratification.bounds.sanctions_relief.max", [0.6, 0.75, 0.9], "ratification.high"),
-    (GENEVA, "parties.ukraine.ratification.bounds.nato.min", [0.0, 0.1, 0.3], "ratification.low"),
+    (GENEVA, "parties.us.ratification.bounds.sanctions_relief.max", [0.35, 0.5, 0.75], "ratification.high"),
+    (GENEVA, "parties.ukraine.ratification.bounds.nato.min", [0.0, 0.25, 0.3], "ratification.low"),
     (GENEVA, "parties.ukraine.ratification.min_utility", [0.3, 0.45, 0.5], "ratification.min_utility"),
     (GENEVA, "parties.russia.ratification.min_utility", [0.3, 0.45, 0.5], "ratification.min_utility"),
     (GENEVA, "parties.ukraine.ratification.logistic.midpoint", [0.4, 0.45, 0.5], "ratification.midpoint"),
     (GENEVA, "parties.ukraine.ratification.logistic.steepness", [6, 12, 20], "ratification.steepness"),
-    (GENEVA, "issues.territory.no_deal_path.1.1", [0.13, 0.2, 0.31], "floor_table"),
-    (ISTANBUL, "parties.russia.walkaway_path.1.1", [0.4, 0.45, 0.5], "walkaways.table"),
-    (ISTANBUL, "parties.ukraine.walkaway_path.3.1", [0.55, 0.65, 0.75], "walkaways.table"),
+    (PATHS, "issues.x.no_deal_path.1.1", [13, 20, 31], "floor_table"),
+    (PATHS, "parties.a.walkaway_path.1.1", [0.4, 0.45, 0.5], "walkaways.table"),
+    (PATHS, "parties.b.walkaway_path.3.1", [0.55, 0.65, 0.75], "walkaways.table"),
 ]
 
 
@@ -36,7 +51,7 @@ def variant_rows(scenario, path, values) -> KernelParams:
 
 @pytest.mark.parametrize(("file", "path", "values", "field"), CASES)
 def test_table_slot_equals_a_validated_variant(file, path, values, field):
-    s = load_scenario(file)
+    s = scenario_of(file)
     slot = table_slot(s, path)
     assert slot is not None and slot.field == field
     fast = apply_values(compile_params(s, len(values)), s, {path: values})
@@ -46,16 +61,16 @@ def test_table_slot_equals_a_validated_variant(file, path, values, field):
 
 
 def test_two_points_of_one_path_and_other_slots_together():
-    s = load_scenario(ISTANBUL)
+    s = scenario_of(PATHS)
     values = {
-        "parties.ukraine.walkaway_path.1.1": [0.4, 0.5],
-        "parties.ukraine.walkaway_path.2.1": [0.5, 0.6],
-        "parties.ukraine.walkaway_path.2.0": [6, 7],  # a round: the whole path goes through variants
-        "parties.russia.walkaway_path.2.1": [0.5, 0.55],
+        "parties.b.walkaway_path.1.1": [0.4, 0.5],
+        "parties.b.walkaway_path.2.1": [0.5, 0.6],
+        "parties.b.walkaway_path.2.0": [6, 7],  # a round: the whole path goes through variants
+        "parties.a.walkaway_path.2.1": [0.5, 0.55],
     }
     slots, table, rest = split_table_values(s, values)
-    assert set(slots) == {"parties.russia.walkaway_path.2.1"}
-    assert set(rest) == {p for p in values if p.startswith("parties.ukraine")}
+    assert set(slots) == {"parties.a.walkaway_path.2.1"}
+    assert set(rest) == {p for p in values if p.startswith("parties.b")}
     fast = apply_values(compile_params(s, 2), s, values)
     slow = KernelParams.stack(
         [compile_params(s.with_values({p: v[row] for p, v in values.items()}), 1) for row in range(2)]

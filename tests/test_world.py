@@ -7,6 +7,7 @@ import pytest
 from conftest import two_party_data
 
 from sim.core.compile import compile_params
+from sim.core.slots import apply_values
 from sim.core.streams import RunStreams
 from sim.core.world import draw_world
 from sim.engine.batch import run_many
@@ -107,3 +108,13 @@ def test_event_probability_can_be_swept():
     s = scenario_from_dict(_event_data(shift={"parties.a.walkaway": 0.5}, probability=0.5))
     table = run_many(s, {"events.0.probability": [0.0, 1.0]}, protocol="mediated", nash=False)
     assert table.loc[0, "agreement"] != table.loc[1, "agreement"] or table.loc[0, "round"] != table.loc[1, "round"]
+
+
+def test_front_numbers_can_be_swept():
+    """issue #15: a sweep (or a forecast's range) over [battlefield] numbers reaches the front in the kernel."""
+    s = scenario_from_dict(_front(drift=0.0))
+    changed = apply_values(compile_params(s, 2), s, {"battlefield.drift": [0.0, 3.0], "battlefield.start": [10, 20]})
+    np.testing.assert_allclose(changed.front.drift, [0.0, 0.03])
+    np.testing.assert_allclose(changed.front.start, [0.1, 0.2])
+    table = run_many(s, {"battlefield.drift": [0.0, 3.0]}, protocol="mediated", nash=False)
+    assert len(table) == 2

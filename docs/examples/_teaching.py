@@ -35,3 +35,18 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 
 HEADER = ["ends", *ISSUES.values(), "Russia's utility", "Ukraine's utility"]
+
+
+def outlook(label: str, **sliders) -> list[str]:
+    """The forecast the UI shows for these sliders (500 draws): P(deal), how the talks end, the army cap's band."""
+    from sim.ui.classroom import forecast_for
+
+    f = forecast_for(ClassroomModel(GENEVA, **sliders).scenario)
+    ends = f.ended_shares()
+    cap = f.issue_band("army_cap")
+    band = "-" if cap["p10"] is None else f"{cap['p10']:.0f}-{cap['p90']:.0f}k"
+    shares = [f"{ends[k]:.0%}" for k in ("walkout", "breakdown", "round_limit")]
+    return [label, f"{f.p_deal:.0%}", *shares, band]
+
+
+OUTLOOK = ["P(deal)", "walk-out", "breakdown", "round limit", "army cap (80% band)"]

@@ -1,2 +1,2 @@
-negsim run scenarios/geneva-2025-11.toml --protocol zeuthen --no-figures --no-forecast > zeuthen.txt
+negsim run scenarios/geneva-2025-11.toml --protocol zeuthen --seed 3 --no-figures --no-forecast > zeuthen.txt
 head -4 zeuthen.txt

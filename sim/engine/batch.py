@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.benchmarks import BargainingProblem, nash_point
+from sim.benchmarks.discrete import discrete_nash
 from sim.core.compile import compile_params
 from sim.core.errors import UserError
 from sim.core.params import KernelParams
@@ -31,6 +32,9 @@ __all__ = ["outcome_table", "run_many"]
 def _nash_distances(params: KernelParams, scenario: Scenario, deal: np.ndarray) -> np.ndarray:
     """RMS distance of each row's deal to its Nash solution, solving each distinct problem once.
 
+    With discrete issues the Nash solution is taken over packages of options, as
+    :func:`sim.benchmarks.solutions.solve` takes it for a single run.
+
     Rows are grouped by their bargaining problem (``numpy.unique`` over the
     stacked arrays, no Python loop over rows); the distances are vectorised.
     """
@@ -44,8 +48,10 @@ def _nash_distances(params: KernelParams, scenario: Scenario, deal: np.ndarray) 
     stacked = np.concatenate([np.reshape(a[rows], (len(rows), -1)) for a in arrays], axis=1)
     unique, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
     points = np.full((len(unique), params.n_issues), np.nan)
+    options = any(len(levels) for levels in params.levels)  # discrete issues: the Nash package, as run() takes it
     for k, row in enumerate(rows[first]):
-        found = nash_point(BargainingProblem(*(a[row] for a in arrays)))
+        problem = BargainingProblem(*(a[row] for a in arrays))
+        found = discrete_nash(problem, params.levels)[0] if options else nash_point(problem)
         if found is not None:
             points[k] = found
     nash = points[np.ravel(inverse)]

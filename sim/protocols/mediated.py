@@ -195,9 +195,18 @@ class MediatorMemory(Memory):
 
 def perceived_red_lines(view: TableView, belief: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The red lines in force as the mediator believes them: true lines plus its error, within [0, 1]."""
+    return _perceive(view.low, view.high, belief)
+
+
+def _perceive(low: np.ndarray, high: np.ndarray, belief: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each red line plus the mediator's error; a party without a line on an issue (its bound at the end of
+    the scale) has none to misperceive."""
     if not np.any(belief):
-        return view.low, view.high
-    return np.clip(view.low + belief, 0.0, 1.0), np.clip(view.high + belief, 0.0, 1.0)
+        return low, high
+    return (
+        np.where(low > 0.0, np.clip(low + belief, 0.0, 1.0), low),
+        np.where(high < 1.0, np.clip(high + belief, 0.0, 1.0), high),
+    )
 
 
 def lean_toward(
@@ -341,7 +350,7 @@ class Mediated(Protocol):
             errors = streams.normal(params.prefs.ideal.shape[1:], purpose=MISPERCEPTION)
             belief = params.mediation.misperception[:, None, None] * errors
         low, high = params.red_lines_at(0)
-        draft = within_common_red_lines(opening_text(params), low + belief, high + belief)
+        draft = within_common_red_lines(opening_text(params), *_perceive(low, high, belief))
         text = snap_to_grid(draft, params.step, params.levels)
         return State.initial(params, streams, text, MediatorMemory(draft, belief))
 

@@ -804,6 +804,16 @@ class Snapshot:
             ended_by=ENDINGS[int(state.ended_by[0])],
         )
 
+    def events(self) -> list[dict[str, object]]:
+        """The scenario's events as :meth:`sim.engine.outcome.Outcome.events` gives them, up to the rounds played."""
+        out = []
+        for event, fired in zip(self.scenario.events, self.history.fired, strict=True):
+            item = {"label": event.label, "round": event.round, "happened": bool(fired) and event.round <= self.t}
+            if event.date is not None:
+                item["date"] = event.date
+            out.append(item)
+        return out
+
 
 def _names(scenario: Scenario, ids: list[str]) -> str:
     names = [scenario.party(pid).name for pid in ids]

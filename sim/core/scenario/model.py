@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from sim.core.errors import Problem, UserError
 from sim.core.scenario.messages import pydantic_problems
-from sim.core.scenario.paths import canonical_sha256, set_path
+from sim.core.scenario.paths import canonical_sha256, get_path, set_path
 from sim.core.scenario.ranges import resolve_ranges
 from sim.core.scenario.rules import RULES, Rule, check_rules
 from sim.core.scenario.spec import EventSpec, HeaderSpec, RatificationSpec, ScenarioSpec
@@ -406,7 +406,9 @@ def _range_end_problems(
     """Check that both ends of every range are allowed values of their field."""
     problems = []
     for path, ends in ranges.items():
+        whole = isinstance(get_path(resolved, path), int)  # a range written in whole numbers (an integer field)
         for end_name, end in zip(("low", "high"), ends, strict=True):
+            end = int(end) if whole and float(end).is_integer() else end
             variant = copy.deepcopy(resolved)
             try:
                 set_path(variant, path, end, source)
