@@ -8,6 +8,7 @@ from conftest import GENEVA, ROOT
 
 from sim.core.errors import UserError
 from sim.engine.model import NegotiationModel
+from sim.engine.runner import run
 from sim.engine.scenarios import load_scenario
 from sim.engine.session import Move, Session, load_session, replay, replay_states, session_toml
 from sim.protocols import Seat, next_text
@@ -136,7 +137,8 @@ def _write(tmp_path, body: str):
 
 
 MOVE = '[[moves]]\nround = {}\nanswer = "{}"\n'
-HEAD = f'[session]\nscenario = "{GENEVA}"\nseat = "ukraine"\nprotocol = "mediated"\nseed = 7\nrounds = 40\n'
+HEAD = f'[session]\nscenario = "{GENEVA}"\nseat = "ukraine"\nprotocol = "mediated"\nseed = 3\nrounds = 40\n'
+"""Geneva's seed 3: the model's run ends in a deal (the file's own seed 7 ends in a breakdown)."""
 
 
 @pytest.mark.parametrize(
@@ -144,7 +146,7 @@ HEAD = f'[session]\nscenario = "{GENEVA}"\nseat = "ukraine"\nprotocol = "mediate
     [
         (HEAD.replace('"ukraine"', '"kyiv"'), "session.seat: must be a party of geneva-2025-11: russia, ukraine"),
         (HEAD.replace('"mediated"', '"zeuthen"'), "session.protocol: must be one a person can play: mediated, altern"),
-        (HEAD.replace("seed = 7", "seed = -1"), "session.seed: must be an integer in [0, 2**63 - 1]; got -1"),
+        (HEAD.replace("seed = 3", "seed = -1"), "session.seed: must be an integer in [0, 2**63 - 1]; got -1"),
         (HEAD + MOVE.format(1, "maybe"), "moves[0].answer: must be one of accept, object; got 'maybe'"),
         (HEAD + MOVE.format(2, "accept") + MOVE.format(1, "accept"), "moves[1].round: must be after the previous"),
         (
@@ -166,8 +168,9 @@ def test_bad_session_file_one_line_per_problem(tmp_path, body, message):
 
 
 def test_a_move_after_the_end_of_the_run_is_reported(tmp_path):
+    end = run(load_scenario(GENEVA), protocol="mediated", seed=3).round  # no move played: the model's run
     path = _write(tmp_path, HEAD + '[[moves]]\nround = 39\nanswer = "accept"\n')
-    with pytest.raises(UserError, match=r"moves\[0\]\.round: the run ended in round 18; a move in round 39"):
+    with pytest.raises(UserError, match=rf"moves\[0\]\.round: the run ended in round {end}; a move in round 39"):
         replay(load_session(path))
 
 
@@ -178,9 +181,10 @@ def test_negsim_replay_prints_the_result_and_bad_files_get_one_line(tmp_path, ca
     path.write_text(HEAD + MOVE.format(1, "object") + MOVE.format(2, "accept"))
     assert main(["replay", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "a player in Ukraine's seat: mediated, seed 7, geneva-2025-11 (2 moves)." in out
-    assert "The model's own agent in Ukraine's seat: deal in round 18" in out
-    path.write_text(HEAD.replace("seed = 7", 'seed = "x"'))
+    own = run(load_scenario(GENEVA), protocol="mediated", seed=3).round
+    assert "a player in Ukraine's seat: mediated, seed 3, geneva-2025-11 (2 moves)." in out
+    assert f"The model's own agent in Ukraine's seat: deal in round {own}" in out
+    path.write_text(HEAD.replace("seed = 3", 'seed = "x"'))
     assert main(["replay", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"negsim: error: {path}: session.seed: must be an integer in [0, 2**63 - 1]; got 'x'"]
