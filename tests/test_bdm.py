@@ -396,7 +396,11 @@ class _OldBdm(Bdm):
         delta = state.memory.delta
         moving = delta > 0
         safe = np.where(moving, delta, 1.0)
-        new_x = np.where(moving[..., None], _old_moves(x, power, sal, safe, self.variant), x)
+        # The moves on contest-contiguous copies, the layout whose numbers the kernel gives (numpy's pairwise sum
+        # of a contest's N**3 votes): on the swapped views (issues innermost in memory) numpy sums the reference
+        # variant's denominator in plain order, a last-bit difference that the recalibrated scenarios (#15) show
+        contests = [np.ascontiguousarray(a) for a in (x, power, sal, safe)]
+        new_x = np.where(moving[..., None], _old_moves(*contests, self.variant), x)
         forecast = snap_to_grid(bdm_forecast(new_x, power, self.variant), params.step, params.levels)
         demands = np.swapaxes(new_x, -1, -2)
         settled = np.all(np.abs(new_x - x) <= max(self.tolerance, 1e-12), axis=(-2, -1))
@@ -442,6 +446,24 @@ def test_kernel_gives_the_batch_first_numbers_bit_for_bit(variant):
         assert np.array_equal(bdm_moves(x, power, s, delta, variant), _old_moves(x, power, s, delta, variant))
         one = bdm_moves(x[:1, :1], power[:1, :1], s[:1, :1], delta[:1, :1], variant)  # a contest alone: the same
         assert np.array_equal(one, _old_moves(x, power, s, delta, variant)[:1, :1])
+
+
+def test_kernel_numbers_do_not_depend_on_the_memory_layout():
+    # Geneva's round 0 with the issues innermost in memory (the protocol's own layout): numpy would sum the
+    # reference denominator of such a view in another order than that of a contiguous copy (a last-bit
+    # difference), the kernel gives the numbers of the contiguous copy whatever the layout
+    params = compile_params(load_scenario(SCENARIOS / "geneva-2025-11.toml"), 3)
+    x = np.swapaxes(np.ascontiguousarray(params.prefs.ideal), -1, -2)  # (B, I, P) view, issues innermost
+    sal = np.swapaxes(np.ascontiguousarray(params.prefs.salience), -1, -2)
+    power = params.capability[:, None, :] * sal
+    delta = x.max(-1) - x.min(-1)
+    votes = power[..., :, None, None] * np.abs(x[..., :, None, None] - x[..., None, None, :])
+    assert not np.array_equal(votes.sum(axis=(-3, -2, -1)), np.ascontiguousarray(votes).sum(axis=(-3, -2, -1)))
+    contiguous = [np.ascontiguousarray(a) for a in (x, power, sal, delta)]
+    for variant in VARIANTS:
+        moves = bdm_moves(x, power, sal, delta, variant)
+        assert np.array_equal(moves, bdm_moves(*contiguous, variant))
+        assert np.array_equal(moves, _old_moves(*contiguous, variant))
 
 
 def _every_round(protocol, params, seeds):
