@@ -268,3 +268,25 @@ def test_scenario_files_cite_the_record_by_its_section_names():
                 assert not key or key in keys | {s.lower().replace(" ", "-") for s in sections}, (
                     f"{path.name}:{n}: docs/sources.md#{key} names no section or source"
                 )
+
+
+def test_scenario_files_cite_the_repository_record_not_the_old_working_notes():
+    """Issue #19: the working notes (positions-2025-11.md) are outside the repository; docs/sources.md replaces them.
+
+    No scenario or record file cites the notes, and each Russia-Ukraine file (a scenario with both parties, or
+    the record of one) cites docs/sources.md at least once.
+    """
+    files = sorted((ROOT / "scenarios").rglob("*.toml"))
+    russia_ukraine = {
+        data["scenario"]["name"]
+        for data in map(tomllib.loads, (p.read_text() for p in files))
+        if "scenario" in data and {"russia", "ukraine"} <= set(data.get("parties", {}))
+    }
+    assert russia_ukraine, "no Russia-Ukraine scenario found"
+    for path in files:
+        text = path.read_text()
+        assert "positions-2025-11" not in text, f"{_name(path)} cites the working notes: cite docs/sources.md"
+        data = tomllib.loads(text)
+        name = data["scenario"]["name"] if "scenario" in data else data.get("record", {}).get("scenario")
+        if name in russia_ukraine:
+            assert "docs/sources.md" in text, f"{_name(path)}: a Russia-Ukraine file that never cites docs/sources.md"

@@ -305,7 +305,7 @@ def test_geneva_scenario_is_calibrated_and_sourced():
     assert {"territory", "nato", "army_cap"} <= set(s.issue_ids)
     assert s.mediator == "us"
     assert len(s.sources) >= 4
-    # numbers from the public record (positions-2025-11.md)
+    # numbers from the public record (docs/sources.md, Army cap)
     assert s.party("russia").ideal["army_cap"] == 85  # Istanbul 2022 draft
     assert s.party("us").ideal["army_cap"] == 600  # US 28-point draft
     assert s.party("europe").ideal["army_cap"] == 800  # European counterproposal
