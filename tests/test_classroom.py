@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import GENEVA, four_party_data, write_scenario
+from conftest import GENEVA, ROOT, four_party_data, write_scenario
 
 from sim.core.errors import UserError
 from sim.engine.runner import run
@@ -307,3 +307,16 @@ def test_save_as_scenario_keeps_every_comment_and_notes_old_values(tmp_path):
     path.write_text(text)
     saved = load_scenario(path)
     assert saved.party("ukraine").walkaway == 0.65 and saved.seed == 3 and saved.mediator_bias["russia"] == 2.0
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "scenarios").glob("*.toml")))
+def test_every_slider_holds_the_files_value_to_its_step(name):
+    """A browser slider rounds its value to its step's decimals: each step is as fine as the file's value
+    (the front's drift 0.0057 showed as 0.006 and changed every run of the page)."""
+    from sim.ui.classroom import _decimals
+
+    for control in controls(load_scenario(ROOT / "scenarios" / name)).values():
+        if control.kind == "SliderFloat":
+            assert _decimals(control.value) <= _decimals(control.step), (control.name, control.value, control.step)
+            k = (control.value - control.min) / control.step
+            assert abs(k - round(k)) < 1e-6, (control.name, control.value, control.min, control.step)

@@ -180,8 +180,13 @@ def _slider(
     """A float slider over [low, high] whose grid of ``step`` passes through the file's value.
 
     A browser slider snaps its value to ``min + k * step`` as soon as it is
-    shown; putting the file's value on the grid keeps the scenario as loaded.
+    shown, and rounds it to the step's decimals (Vuetify); putting the file's
+    value on the grid, with a step as fine as the value's last decimal (a drift
+    of 0.0057 gets steps of 0.0001, not 0.001), keeps the scenario as loaded.
     """
+    needed = min(_decimals(value), 12)
+    if needed > _decimals(step):
+        step = float(f"1e-{needed}")
     digits = _decimals(step) + 2
     low, high = min(low, value), max(high, value)
     below = math.floor(round((value - low) / step, 9))
