@@ -70,19 +70,7 @@ def test_rates_and_bench_table():
         k = rates[name]
         assert k["flop_per_s"] == pytest.approx(k["flops_per_run_round"] * k["run_rounds_per_s"], rel=1e-3)
         assert k["limit_ratio"] == pytest.approx(FLOP_LIMIT / k["flop_per_s"], rel=1e-2)
-    result = {
-        "scenario": "split",
-        "protocol": "alternating",
-        "peak_rss_mb": 1.0,
-        "runs": 200,
-        "stepped_runs": 2,
-        "cores": 1,
-        "stepped_runs_per_s": 1.0,
-        "batched_runs_per_s": 2.0,
-        "batched_parallel_runs_per_s": 3.0,
-        "flops": rates,
-    }
-    table = bench_report(result)
+    table = bench_report(_bench_result(flops=rates))
     rows = {line.split()[0]: line.split()[1] for line in table.splitlines() if line.startswith(("mediated", "altern"))}
     assert "flops/run-round" in table and rows == {"mediated": "76", "alternating": "88"}
 
@@ -90,7 +78,14 @@ def test_rates_and_bench_table():
 def test_bench_report_lists_every_protocols_rate_against_the_goal():
     from sim.experiments.bench import PROTOCOL_GOAL
 
-    result = {
+    result = _bench_result(protocols={"mediated": 2.0 * PROTOCOL_GOAL, "zeuthen": PROTOCOL_GOAL / 4})
+    lines = {line.split()[0]: line.split()[1:] for line in bench_report(result).splitlines() if line.strip()}
+    assert lines["mediated"] == ["10,000", "2.00x"] and lines["zeuthen"] == ["1,250", "0.25x"]
+
+
+def _bench_result(**measured) -> dict:
+    """A ``bench()`` result with made-up rates, plus ``measured`` (flops, protocols)."""
+    return {
         "scenario": "split",
         "protocol": "mediated",
         "peak_rss_mb": 1.0,
@@ -100,7 +95,5 @@ def test_bench_report_lists_every_protocols_rate_against_the_goal():
         "stepped_runs_per_s": 1.0,
         "batched_runs_per_s": 2.0,
         "batched_parallel_runs_per_s": 3.0,
-        "protocols": {"mediated": 2.0 * PROTOCOL_GOAL, "zeuthen": PROTOCOL_GOAL / 4},
+        **measured,
     }
-    lines = {line.split()[0]: line.split()[1:] for line in bench_report(result).splitlines() if line.strip()}
-    assert lines["mediated"] == ["10,000", "2.00x"] and lines["zeuthen"] == ["1,250", "0.25x"]

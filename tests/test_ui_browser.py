@@ -309,18 +309,7 @@ def test_play_as_a_party_to_the_end_save_and_replay(browser_page, tmp_path):
     from playwright.sync_api import expect
 
     page = browser_page
-    page.get_by_role("button", name="Play as a party").click()
-    page.get_by_role("button", name="Take the seat").click()
-    table = page.locator(".negsim-table")
-    expect(table).to_contain_text("Round 1: you are Ukraine")
-    expect(table).to_contain_text("Your utility of this text")
-    for t in range(1, 41):
-        expect(table).to_contain_text(re.compile(rf"Round {t}: you are Ukraine|The talks are over\."))
-        if "The talks are over." in table.inner_text():
-            break
-        page.get_by_role("button", name="Accept").click()
-        expect(table).not_to_contain_text(f"Round {t}: you are Ukraine")  # the next round, or the end
-    expect(table).to_contain_text("The talks are over.")
+    table = accept_every_text_as_ukraine(page)
     over = table.inner_text()
     assert "The model's own agent in Ukraine's seat" in over
     with page.expect_download() as info:
@@ -348,6 +337,25 @@ def test_play_as_a_party_to_the_end_save_and_replay(browser_page, tmp_path):
     page.get_by_role("button", name="Explore").click()
 
 
+def accept_every_text_as_ukraine(page):
+    """Take Ukraine's seat and accept every text to the end of the talks; the seat's panel."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Play as a party").click()
+    page.get_by_role("button", name="Take the seat").click()
+    table = page.locator(".negsim-table")
+    expect(table).to_contain_text("Round 1: you are Ukraine")
+    expect(table).to_contain_text("Your utility of this text")
+    for t in range(1, 41):
+        expect(table).to_contain_text(re.compile(rf"Round {t}: you are Ukraine|The talks are over\."))
+        if "The talks are over." in table.inner_text():
+            break
+        page.get_by_role("button", name="Accept").click()
+        expect(table).not_to_contain_text(f"Round {t}: you are Ukraine")  # the next round, or the end
+    expect(table).to_contain_text("The talks are over.")
+    return table
+
+
 def load_session_from(path):
     from sim.engine.session import load_session
 
@@ -372,16 +380,7 @@ def test_two_tabs_send_runs_a_third_a_session_and_the_teacher_sees_all(server, b
         page.close()
     page = open_page(browser, server)  # a third student plays Ukraine's seat and sends the session
     page.locator(".negsim-name input").fill("Cleo")
-    page.get_by_role("button", name="Play as a party").click()
-    page.get_by_role("button", name="Take the seat").click()
-    seat = page.locator(".negsim-table")
-    for t in range(1, 41):
-        expect(seat).to_contain_text(re.compile(rf"Round {t}: you are Ukraine|The talks are over\."))
-        if "The talks are over." in seat.inner_text():
-            break
-        page.get_by_role("button", name="Accept").click()
-        expect(seat).not_to_contain_text(f"Round {t}: you are Ukraine")  # the next round, or the end
-    expect(seat).to_contain_text("The talks are over.")
+    accept_every_text_as_ukraine(page)
     page.get_by_role("button", name="Send this session to the class").click()
     expect(page.get_by_text("Sent to the class as Cleo.")).to_have_count(1)
     page.close()

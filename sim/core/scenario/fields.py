@@ -109,22 +109,27 @@ def number_field(domain: Domain) -> Any:
 
 def text_field(allowed: str = "a string", chars: str = "text_chars") -> Any:
     """An annotated string type: no control characters, at most the bound ``chars`` of :data:`schema.LIMITS`."""
-    bound = schema.limit(chars)
 
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise _fail(allowed, value)
-        if len(value) > bound.value:
-            raise PydanticCustomError("allowed", "{message}", {"message": bound.message(f"{len(value):,} characters")})
-        if schema.control_characters(value):
-            raise PydanticCustomError(
-                "allowed",
-                "must not hold control characters (newlines, tabs, escapes); got {got}",
-                {"got": schema.shown(value)},
-            )
-        return value
+        return _bounded_text(value, chars)
 
     return Annotated[str, PlainValidator(check), Allowed(allowed)]
+
+
+def _bounded_text(value: str, chars: str) -> str:
+    """``value`` if it has at most the bound ``chars`` of characters and no control characters."""
+    bound = schema.limit(chars)
+    if len(value) > bound.value:
+        raise PydanticCustomError("allowed", "{message}", {"message": bound.message(f"{len(value):,} characters")})
+    if schema.control_characters(value):
+        raise PydanticCustomError(
+            "allowed",
+            "must not hold control characters (newlines, tabs, escapes); got {got}",
+            {"got": schema.shown(value)},
+        )
+    return value
 
 
 def _strict_bool(value: Any) -> bool:
@@ -167,26 +172,12 @@ def _date(value: Any) -> str:
     return value
 
 
-def _source_text(value: str) -> str:
-    """A source's text: at most ``source_chars`` characters, no control characters."""
-    bound = schema.limit("source_chars")
-    if len(value) > bound.value:
-        raise PydanticCustomError("allowed", "{message}", {"message": bound.message(f"{len(value):,} characters")})
-    if schema.control_characters(value):
-        raise PydanticCustomError(
-            "allowed",
-            "must not hold control characters (newlines, tabs, escapes); got {got}",
-            {"got": schema.shown(value)},
-        )
-    return value
-
-
 def _source(value: Any) -> str | dict[str, str]:
     """A source: a plain string (undated), or ``{name, date}`` (date optional, as text)."""
     if isinstance(value, str):
-        return _source_text(value)
+        return _bounded_text(value, "source_chars")
     if isinstance(value, dict) and isinstance(value.get("name"), str) and set(value) <= {"name", "date"}:
-        _source_text(value["name"])
+        _bounded_text(value["name"], "source_chars")
         if "date" in value and parse_date(value["date"]) is None:
             raise _not_allowed(DATE_ALLOWED, value["date"], "date ")
         return dict(value)
