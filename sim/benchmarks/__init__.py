@@ -14,6 +14,7 @@ from sim.benchmarks.concepts import (
     nash_point,
     pareto_gain_of,
     pareto_gap_of,
+    pareto_improvement,
     utopia_point,
     weighted_median_point,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "pareto_frontier",
     "pareto_gain",
     "pareto_gain_of",
+    "pareto_improvement",
     "pareto_gap",
     "pareto_gap_of",
     "solve",

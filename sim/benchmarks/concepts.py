@@ -38,6 +38,7 @@ __all__ = [
     "nash_point",
     "non_dominated",
     "pareto_gain_of",
+    "pareto_improvement",
     "pareto_gap_of",
     "utopia_point",
     "weighted_median_point",
@@ -176,6 +177,43 @@ def pareto_gap_of(problem: BargainingProblem, x: np.ndarray) -> float:
     return 0.0 if found is None else max(found[1], 0.0)
 
 
+def pareto_improvement(problem: BargainingProblem, x: np.ndarray) -> tuple[np.ndarray, float]:
+    """The text that most raises the total utility over ``x`` with nobody losing, and that gain.
+
+    ``y = argmax sum_a U_a(y)`` over feasible texts with ``U_a(y) >= U_a(x)``
+    for all a (``x`` itself when no party can gain). Where a party is
+    indifferent along some direction this picks the point the others prefer,
+    so a text that is only weakly efficient becomes strongly efficient.
+
+    Args:
+        problem: The bargaining problem.
+        x: A normalised text, ``(I,)``.
+
+    Returns:
+        ``(y, gain)`` with ``gain >= 0``.
+    """
+    x = np.clip(np.asarray(x, dtype=float), *problem.box)
+    if not problem.feasible:
+        return x, 0.0
+    program = SmoothProgram(problem)
+    floor = problem.utilities(x) - 1e-12
+    cons = [
+        {"type": "ineq", "fun": lambda z: program.u(z) - floor, "jac": program.du},
+        program.abs_constraints(),
+    ]
+    ones = np.ones(problem.n_parties)
+    found = program.solve(
+        lambda z: -float(program.u(z).sum()),
+        lambda z: -(ones @ program.du(z)),
+        cons,
+        [program.lift(x)] + [program.lift(s) for s in program.starts()],
+    )
+    if found is None:
+        return x, 0.0
+    gain = max(0.0, -found[1] - float(problem.utilities(x).sum()))
+    return (np.clip(program.split(found[0])[0], *problem.box) if gain > 1e-12 else x), gain
+
+
 def pareto_gain_of(problem: BargainingProblem, x: np.ndarray) -> float:
     """Largest total utility gain over text ``x`` with nobody losing.
 
@@ -193,25 +231,7 @@ def pareto_gain_of(problem: BargainingProblem, x: np.ndarray) -> float:
     Returns:
         The gain (>= 0).
     """
-    if not problem.feasible:
-        return 0.0
-    program = SmoothProgram(problem)
-    x = np.clip(np.asarray(x, dtype=float), *problem.box)
-    floor = problem.utilities(x) - 1e-12
-    cons = [
-        {"type": "ineq", "fun": lambda z: program.u(z) - floor, "jac": program.du},
-        program.abs_constraints(),
-    ]
-    ones = np.ones(problem.n_parties)
-    found = program.solve(
-        lambda z: -float(program.u(z).sum()),
-        lambda z: -(ones @ program.du(z)),
-        cons,
-        [program.lift(x)] + [program.lift(s) for s in program.starts()],
-    )
-    if found is None:
-        return 0.0
-    return max(0.0, -found[1] - float(problem.utilities(x).sum()))
+    return pareto_improvement(problem, x)[1]
 
 
 def best_for(

@@ -67,7 +67,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.optimize import brentq
 
-from sim.benchmarks import BargainingProblem, best_for
+from sim.benchmarks import BargainingProblem, best_for, pareto_improvement
 from sim.core.acceptance import table_view
 from sim.core.errors import Problem
 from sim.core.params import KernelParams
@@ -262,7 +262,10 @@ def rubinstein_offers(
         a = a_max
     else:
         a = brentq(h, d1, a_max, xtol=1e-12, rtol=1e-12)
-    return text_at(a), text_at(second(a))
+    # Where the proposer is indifferent along some issue, best_for may return any text on that line (a weakly
+    # efficient one); the offer is the strongly efficient one: the responder gets what the proposer can give
+    # at no cost (found by the mirror property: otherwise the offer depends on the direction of a scale).
+    return pareto_improvement(problem, text_at(a))[0], pareto_improvement(problem, text_at(second(a)))[0]
 
 
 @dataclass(frozen=True)
@@ -391,7 +394,15 @@ class Alternating(Protocol):
         offer = snap_to_grid(np.where(low <= high, np.clip(offer, low, high), offer), params.step, params.levels)
         if plays_eq.any():  # the stationary offer, rounded onto the grid in the responder's favour
             responder_ideal = params.prefs.ideal[:, 1 - q] if params.n_parties == 2 else params.prefs.ideal[:, q]
-            stationary = snap_toward(np.nan_to_num(eq_offer[:, q]), responder_ideal, params.step, params.levels)
+            exact = np.nan_to_num(eq_offer[:, q])
+            stationary = snap_toward(exact, responder_ideal, params.step, params.levels)
+            # ... unless that rounding leaves the red lines in force: then toward their middle (found by the
+            # mirror property: a step past the line on one scale was a step inside it on the mirrored one)
+            inner_low, inner_high = view.low.max(axis=1), view.high.min(axis=1)
+            outside = (stationary < inner_low - 1e-12) | (stationary > inner_high + 1e-12)
+            if outside.any():
+                inward = snap_toward(exact, (inner_low + inner_high) / 2, params.step, params.levels)
+                stationary = np.where(outside, inward, stationary)
             offer = np.where(plays_eq[:, None], stationary, offer)
         offer = np.where(state.walked[:, q, None], state.text, offer)  # a party that walked out offers nothing new
         return q, view, target, offer
