@@ -247,6 +247,26 @@ def lean_toward(
     rows = rows & (b > 0)
     if not rows.any():
         return text
+    if not rows.all():  # only the rows that lean are drafted again (the others keep the neutral text)
+        idx = np.flatnonzero(rows)
+        out = text.copy()
+        out[idx] = _leaned(params.take(idx), text[idx], view.walkaway[idx], low[idx], high[idx], x[idx], b[idx], steps)
+        return out
+    return _leaned(params, text, view.walkaway, low, high, x, b, steps)
+
+
+def _leaned(
+    params: KernelParams,
+    text: np.ndarray,
+    walkaway: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    x: np.ndarray,
+    b: np.ndarray,
+    steps: int,
+) -> np.ndarray:
+    """:func:`lean_toward` on rows that all lean (toward party ``x[row]`` with lean ``b[row] > 0``)."""
+    rows = np.ones(params.batch, dtype=bool)
     target = params.prefs.ideal[np.arange(params.batch), x]
     best_text, best_score = text, np.full(params.batch, -np.inf)
     for k in range(steps + 1):
@@ -254,10 +274,10 @@ def lean_toward(
         candidate = snap_to_grid(text + share * (target - text), params.step, params.levels)
         utility = net_utilities(params, candidate)
         judged = judged_utilities(params, candidate, utility)
-        believed = within_red_lines(candidate, low, high) & (judged >= view.walkaway - UTILITY_TOLERANCE)
+        believed = within_red_lines(candidate, low, high) & (judged >= walkaway - UTILITY_TOLERANCE)
         chance = ratification_chance(params, candidate, utility)
         rows_x = np.arange(params.batch)
-        expected = chance * utility[rows_x, x] + (1.0 - chance) * view.walkaway[rows_x, x]
+        expected = chance * utility[rows_x, x] + (1.0 - chance) * walkaway[rows_x, x]
         score = (1.0 - b) * -share + b * expected
         better = rows & believed.all(axis=-1) & (score > best_score + 1e-12)
         best_text = np.where(better[:, None], candidate, best_text)

@@ -529,9 +529,15 @@ def mediator_rules(ctx: RuleContext) -> list[Problem]:
     for pid in lean:
         if pid not in parties:
             ctx.bad(f"scenario.mediator_lean.{pid}", f"unknown party; parties: {', '.join(parties)}")
-    leaning = [pid for pid, b in lean.items() if is_number(b) and b > 0]
-    if len(leaning) > 1:
-        ctx.bad("scenario.mediator_lean", f"a mediator leans toward one party at most; got {', '.join(leaning)}")
+    leans = {pid: np.asarray(b) > 0 for pid, b in lean.items() if is_number(b)}  # one bool per sample in a design
+    if len(leans) > 1:
+        shape = np.broadcast(*leans.values()).shape
+        masks = {pid: np.broadcast_to(m, shape) for pid, m in leans.items()}
+        several = sum(m.astype(int) for m in masks.values()) > 1
+        if np.any(several):
+            first = np.unravel_index(int(np.flatnonzero(several)[0]), shape) if shape else ()
+            leaning = ", ".join(pid for pid, m in masks.items() if m[first])
+            ctx.bad("scenario.mediator_lean", f"a mediator leans toward one party at most; got {leaning}", several)
     return ctx.take()
 
 

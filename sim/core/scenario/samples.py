@@ -122,12 +122,12 @@ def _one_by_one(
 ) -> list[tuple[int, Problem]]:
     """A rule run on each distinct sample's own tables, up to the first sample it finds a problem in."""
     seen: set[tuple] = set()
+    one = copy.deepcopy(tables)  # one copy: each sample sets every varied path before the rule reads them
     for k in rows:
         combo = tuple(_plain(columns[path][k]) for path in columns)
         if combo in seen:
             continue
         seen.add(combo)
-        one = copy.deepcopy(tables)
         for path, value in zip(columns, combo, strict=True):
             set_path(one, path, value, source)
         problems = rule(RuleContext(one, source))
