@@ -158,17 +158,23 @@ SEED = _integer("SEED", "seed")
 FORCE_HELP = "write into the folder even if it holds files negsim did not write there (replacing same-named ones)"
 
 
+def _scenario_protocol_seed(args: argparse.Namespace):
+    """The scenario of ``args.scenario``, and the protocol and seed: the flags', else the file's."""
+    from sim.engine.scenarios import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    protocol = args.protocol or scenario.protocol
+    return scenario, protocol, scenario.seed if args.seed is None else args.seed
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.engine.runner import run
-    from sim.engine.scenarios import load_scenario
     from sim.experiments.explain import explain_run
     from sim.experiments.explain_text import explanation_sentences
     from sim.report.files import write_outcome
     from sim.report.tables import outcome_report
 
-    scenario = load_scenario(args.scenario)
-    protocol = args.protocol or scenario.protocol
-    seed = scenario.seed if args.seed is None else args.seed
+    scenario, protocol, seed = _scenario_protocol_seed(args)
     out = _output(args, Path("results") / scenario.name / f"{protocol}-seed{seed}")
     try:
         outcome = run(scenario, protocol=protocol, seed=seed, rounds=args.rounds)
@@ -205,14 +211,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     from sim.benchmarks.solutions import Solutions
     from sim.engine.runner import run
-    from sim.engine.scenarios import load_scenario
     from sim.experiments.drivers import drivers
     from sim.experiments.explain import explain_run
     from sim.experiments.explain_text import explanation_sentences
 
-    scenario = load_scenario(args.scenario)
-    protocol = args.protocol or scenario.protocol
-    seed = scenario.seed if args.seed is None else args.seed
+    scenario, protocol, seed = _scenario_protocol_seed(args)
     out = _output(args, Path("results") / scenario.name / f"explain-{protocol}-seed{seed}")
     try:
         outcome = run(scenario, protocol=protocol, seed=seed, solutions=Solutions(None, None, {}, {}))
@@ -255,13 +258,10 @@ def _write_json(path: Path, data: dict) -> Path:
 def cmd_forecast(args: argparse.Namespace) -> int:
     import json
 
-    from sim.engine.scenarios import load_scenario
     from sim.experiments.forecast import forecast, forecast_dates
     from sim.experiments.forecast_text import forecast_report
 
-    scenario = load_scenario(args.scenario)
-    protocol = args.protocol or scenario.protocol
-    seed = scenario.seed if args.seed is None else args.seed
+    scenario, protocol, seed = _scenario_protocol_seed(args)
     forecast_dates(scenario, args.by or ())  # a bad --by ends here, before the folder is touched
     out = _output(args, Path("results") / scenario.name / f"forecast-{protocol}-seed{seed}")
     try:

@@ -36,7 +36,6 @@ the kernel loop), with the same states.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,7 @@ from sim.core.errors import Problem, UserError
 from sim.core.scenario import Scenario
 from sim.core.scenario.fields import Real, Rounds, Seed, Strict, Text
 from sim.core.scenario.messages import pydantic_problems
+from sim.core.tomlfile import read_toml
 from sim.engine.kernel import play
 from sim.engine.model import NegotiationModel
 from sim.engine.scenarios import load_scenario
@@ -190,14 +190,7 @@ def load_session(path: str | Path) -> Session:
         UserError: Listing every problem found, one line each.
     """
     source = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UserError.at(source, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError.at(source, "", f"cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError.at(source, "", f"not valid TOML: {exc}") from None
+    data = read_toml(path)  # size, encoding, syntax and nesting checked as for scenario files
     return session_from_dict(data, source, Path(path).parent)
 
 

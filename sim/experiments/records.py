@@ -28,7 +28,6 @@ one line each, naming the file and the field.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from sim.core.errors import Problem, UserError
 from sim.core.scenario import Scenario
 from sim.core.scenario.fields import Positive, Real, SourceText, Strict, Text
 from sim.core.scenario.messages import pydantic_problems
+from sim.core.tomlfile import read_toml
 from sim.experiments.calendar import Calendar, calendar_of
 
 __all__ = ["Observation", "Record", "load_record", "record_from_dict"]
@@ -247,12 +247,5 @@ def load_record(path: str | Path, scenario: Scenario) -> Record:
         UserError: Listing every problem found (one line each).
     """
     source = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UserError.at(source, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError.at(source, "", f"cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError.at(source, "", f"not valid TOML: {exc}") from None
+    data = read_toml(path)  # size, encoding, syntax and nesting checked as for scenario files
     return record_from_dict(data, scenario, source)
